@@ -1,0 +1,100 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+from import_export.admin import ImportExportModelAdmin
+
+from delegations.models import Delegation, Member, Organisation
+from delegations.resources import MemberResource
+from delegations.tokens import rotate_delegation_token, rotate_member_tokens
+from itinerary.models import Stay
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "local_name", "kind", "country"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "local_name", "country"]
+
+
+class MemberInline(admin.TabularInline):
+    model = Member
+    fields = ["full_name", "local_name", "title", "organisation", "role", "email", "phone", "is_active"]
+    autocomplete_fields = ["organisation"]
+    extra = 0
+    show_change_link = True
+
+
+class StayInline(admin.TabularInline):
+    model = Stay
+    fields = ["city", "arrival_date", "departure_date", "hotel_name", "hotel_address", "hotel_local_address"]
+    autocomplete_fields = ["city"]
+    extra = 0
+
+
+@admin.register(Delegation)
+class DelegationAdmin(admin.ModelAdmin):
+    list_display = ["name", "start_date", "end_date", "organiser", "member_count"]
+    list_filter = ["start_date"]
+    search_fields = ["name", "slug", "summary"]
+    prepopulated_fields = {"slug": ["name"]}
+    autocomplete_fields = ["organiser"]
+    filter_horizontal = ["staff"]
+    date_hierarchy = "start_date"
+    inlines = [MemberInline, StayInline]
+    actions = ["rotate_feed_token"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("organiser")
+            .annotate(member_total=Count("members", distinct=True))
+        )
+
+    @admin.display(description="Members", ordering="member_total")
+    def member_count(self, obj) -> int:
+        return obj.member_total
+
+    @admin.action(description="Rotate the delegation feed token (the old feed URL stops working)")
+    def rotate_feed_token(self, request, queryset):
+        for delegation in queryset:
+            rotate_delegation_token(delegation=delegation)
+        self.message_user(
+            request, f"Rotated the feed token of {queryset.count()} delegation(s).", messages.SUCCESS
+        )
+
+
+@admin.register(Member)
+class MemberAdmin(ImportExportModelAdmin):
+    resource_classes = [MemberResource]
+    list_display = [
+        "full_name",
+        "local_name",
+        "title",
+        "organisation",
+        "role",
+        "delegation",
+        "email",
+        "is_active",
+    ]
+    list_filter = ["delegation", "role", ("organisation", admin.RelatedOnlyFieldListFilter), "is_active"]
+    search_fields = [
+        "full_name",
+        "local_name",
+        "email",
+        "title",
+        "organisation__name",
+        "organisation__local_name",
+    ]
+    list_select_related = ["organisation", "delegation"]
+    autocomplete_fields = ["organisation", "delegation"]
+    readonly_fields = ["feed_token", "created_at", "updated_at"]
+    actions = ["rotate_feed_tokens"]
+
+    @admin.action(description="Rotate feed tokens of the selected members (old links stop working)")
+    def rotate_feed_tokens(self, request, queryset):
+        count = rotate_member_tokens(members=queryset)
+        self.message_user(
+            request,
+            f"Rotated the feed tokens of {count} member(s); send them their new links.",
+            messages.SUCCESS,
+        )

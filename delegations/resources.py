@@ -1,0 +1,82 @@
+"""CSV import and export of members (django-import-export).
+
+Rows are matched on delegation slug + full name, so importing the same file twice updates instead
+of duplicating. Every row is validated with the model's full_clean(); a file with any bad row shows
+the row-level errors in the preview and imports nothing.
+"""
+
+from django.core.exceptions import ValidationError
+from import_export import fields, resources, widgets
+
+from delegations.models import Delegation, Member, Organisation
+
+
+class ReadableForeignKeyWidget(widgets.ForeignKeyWidget):
+    """A ForeignKeyWidget whose "not found" error names the value, not Django's DoesNotExist."""
+
+    def clean(self, value, row=None, **kwargs):
+        try:
+            return super().clean(value, row, **kwargs)
+        except self.model.DoesNotExist:
+            raise ValueError(f"No {self.model._meta.verbose_name} called {value!r}.") from None
+        except self.model.MultipleObjectsReturned:
+            raise ValueError(f"More than one {self.model._meta.verbose_name} is called {value!r}.") from None
+
+
+class RoleWidget(widgets.Widget):
+    """Accepts a role by its value ("executive") or its label ("Head of delegation")."""
+
+    def clean(self, value, row=None, **kwargs):
+        text = (value or "").strip()
+        if not text:
+            return Member.Role.EXECUTIVE
+        for choice_value, label in Member.Role.choices:
+            if text.lower() in (choice_value, label.lower()):
+                return choice_value
+        allowed = ", ".join(label for _, label in Member.Role.choices)
+        raise ValueError(f"Unknown role {text!r}; use one of: {allowed}.")
+
+    def render(self, value, obj=None, **kwargs):
+        return Member.Role(value).label if value else ""
+
+
+class MemberResource(resources.ModelResource):
+    delegation = fields.Field(
+        attribute="delegation",
+        column_name="delegation",
+        widget=ReadableForeignKeyWidget(Delegation, field="slug"),
+    )
+    organisation = fields.Field(
+        attribute="organisation",
+        column_name="organisation",
+        widget=ReadableForeignKeyWidget(Organisation, field="name"),
+    )
+    role = fields.Field(attribute="role", column_name="role", widget=RoleWidget())
+    is_active = fields.Field(attribute="is_active", column_name="is_active", widget=widgets.BooleanWidget())
+
+    class Meta:
+        model = Member
+        # feed_token is deliberately absent: a token in an exported spreadsheet is a leaked key.
+        fields = (
+            "delegation",
+            "full_name",
+            "local_name",
+            "title",
+            "organisation",
+            "role",
+            "email",
+            "phone",
+            "notes",
+            "is_active",
+        )
+        export_order = fields
+        import_id_fields = ("delegation", "full_name")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_import_row(self, row, **kwargs):
+        if not (row.get("full_name") or "").strip():
+            raise ValidationError({"full_name": "Every row needs a full_name."})
+        if row.get("is_active") in (None, ""):
+            row["is_active"] = "1"

@@ -1,0 +1,39 @@
+"""Secret feed tokens: how they are made and rotated.
+
+A token is the only key to a delegate's itinerary and feeds, so it carries 256 bits from `secrets`
+and is never derived from anything guessable. Tokens do not expire; rotating one is the way to revoke it.
+"""
+
+import secrets
+
+from django.db import transaction
+
+TOKEN_BYTES = 32  # 256 bits
+TOKEN_LENGTH = 43  # len(secrets.token_urlsafe(32))
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def tokens_match(given: str, expected: str) -> bool:
+    """Compare without leaking through timing how much of a token was right."""
+    return secrets.compare_digest(given.encode(), expected.encode())
+
+
+@transaction.atomic
+def rotate_member_tokens(*, members) -> int:
+    """Give each member a fresh token; their old feed and page URLs stop working at once."""
+    count = 0
+    for member in members.select_for_update():
+        member.feed_token = new_token()
+        member.save(update_fields=["feed_token", "updated_at"])
+        count += 1
+    return count
+
+
+@transaction.atomic
+def rotate_delegation_token(*, delegation) -> str:
+    delegation.feed_token = new_token()
+    delegation.save(update_fields=["feed_token", "updated_at"])
+    return delegation.feed_token

@@ -1,0 +1,64 @@
+from django.contrib import admin
+
+from itinerary.models import City, Meeting, Stay, TravelLeg
+
+
+@admin.register(City)
+class CityAdmin(admin.ModelAdmin):
+    list_display = ["name", "local_name", "country", "timezone"]
+    list_filter = ["country", "timezone"]
+    search_fields = ["name", "local_name", "country"]
+
+
+@admin.register(Stay)
+class StayAdmin(admin.ModelAdmin):
+    list_display = ["delegation", "city", "arrival_date", "departure_date", "hotel_name"]
+    list_filter = ["delegation", "city"]
+    search_fields = ["city__name", "hotel_name", "delegation__name"]
+    list_select_related = ["delegation", "city"]
+    autocomplete_fields = ["delegation", "city"]
+
+
+class ScheduledItemAdmin(admin.ModelAdmin):
+    autocomplete_fields = ["delegation", "attendees"]
+    readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
+
+
+@admin.register(Meeting)
+class MeetingAdmin(ScheduledItemAdmin):
+    list_display = ["title", "delegation", "kind", "city", "local_time", "status", "sequence"]
+    list_filter = ["delegation", "city", "kind", "status", "starts_at"]
+    search_fields = ["title", "venue", "venue_local", "counterparts__name", "counterparts__local_name"]
+    list_select_related = ["delegation", "city"]
+    date_hierarchy = "starts_at"
+    autocomplete_fields = [*ScheduledItemAdmin.autocomplete_fields, "city", "counterparts"]
+
+    @admin.display(description="Local time", ordering="starts_at")
+    def local_time(self, obj) -> str:
+        start, end = obj.local_start, obj.local_end
+        return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M} {start.tzname()} ({obj.city.timezone})"
+
+
+@admin.register(TravelLeg)
+class TravelLegAdmin(ScheduledItemAdmin):
+    list_display = [
+        "__str__",
+        "delegation",
+        "mode",
+        "local_departure_display",
+        "local_arrival_display",
+        "status",
+    ]
+    list_filter = ["delegation", "mode", "status", "departs_at"]
+    search_fields = ["carrier", "number", "origin__name", "destination__name"]
+    list_select_related = ["delegation", "origin", "destination"]
+    date_hierarchy = "departs_at"
+    autocomplete_fields = [*ScheduledItemAdmin.autocomplete_fields, "origin", "destination"]
+
+    @admin.display(description="Departs (local)", ordering="departs_at")
+    def local_departure_display(self, obj) -> str:
+        return f"{obj.local_departure:%a %d %b %H:%M} {obj.local_departure.tzname()}"
+
+    @admin.display(description="Arrives (local)", ordering="arrives_at")
+    def local_arrival_display(self, obj) -> str:
+        return f"{obj.local_arrival:%a %d %b %H:%M} {obj.local_arrival.tzname()}"

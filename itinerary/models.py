@@ -1,0 +1,306 @@
+"""Where and when: cities, stays, meetings and travel legs."""
+
+import uuid
+from datetime import date
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+
+from delegations.models import Delegation, Member, Organisation
+from itinerary.timezones import validate_timezone, zone
+
+
+class City(models.Model):
+    """A place the delegation visits. It owns the time zone that every item in it is shown in."""
+
+    name = models.CharField(max_length=100)
+    local_name = models.CharField(max_length=100, blank=True, help_text="e.g. 北京")
+    country = models.CharField(max_length=100)
+    timezone = models.CharField(
+        max_length=64, validators=[validate_timezone], help_text="IANA time zone, e.g. Asia/Shanghai."
+    )
+    latitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        max_digits=8,
+        decimal_places=5,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name_plural = "cities"
+        constraints = [
+            models.UniqueConstraint(
+                "name",
+                "country",
+                name="city_unique_name_per_country",
+                violation_error_message="This city already exists in this country.",
+            ),
+            models.CheckConstraint(condition=~Q(timezone=""), name="city_timezone_not_empty"),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="city_latitude_in_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
+                name="city_longitude_in_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.local_name})" if self.local_name else self.name
+
+    @property
+    def zone(self):
+        return zone(self.timezone)
+
+
+class Stay(models.Model):
+    """A delegation's nights in one city. Consecutive stays share only the changeover day."""
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="stays")
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="stays")
+    arrival_date = models.DateField()
+    departure_date = models.DateField()
+    hotel_name = models.CharField(max_length=200, blank=True)
+    hotel_address = models.CharField(max_length=300, blank=True)
+    hotel_local_address = models.CharField(
+        max_length=300, blank=True, help_text="For drivers, e.g. in Chinese."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["delegation", "arrival_date"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(departure_date__gte=F("arrival_date")),
+                name="stay_departs_after_arrival",
+                violation_error_message="The departure date cannot be before the arrival date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city.name}, {self.arrival_date:%d %b} – {self.departure_date:%d %b %Y}"
+
+    def clean(self) -> None:
+        super().clean()
+        if not (self.arrival_date and self.departure_date and self.delegation_id):
+            return
+        delegation = self.delegation
+        if self.arrival_date < delegation.start_date or self.departure_date > delegation.end_date:
+            raise ValidationError(
+                "The stay must fall within the delegation's dates (%(start)s to %(end)s).",
+                params={"start": delegation.start_date, "end": delegation.end_date},
+                code="outside_delegation",
+            )
+        # Overlap on the changeover day is the normal case (check out of one hotel, into the next).
+        overlapping = Stay.objects.filter(
+            delegation_id=self.delegation_id,
+            arrival_date__lt=self.departure_date,
+            departure_date__gt=self.arrival_date,
+        ).exclude(pk=self.pk)
+        if overlapping.exists():
+            raise ValidationError(
+                "This stay overlaps %(other)s; stays may share only the changeover day.",
+                params={"other": overlapping.select_related("city").first()},
+                code="overlapping_stay",
+            )
+
+    def covers(self, day: date) -> bool:
+        return self.arrival_date <= day <= self.departure_date
+
+
+class ItemStatus(models.TextChoices):
+    CONFIRMED = "confirmed", "Confirmed"
+    TENTATIVE = "tentative", "Tentative"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class ScheduledItemQuerySet(models.QuerySet):
+    def for_delegation(self, delegation):
+        return self.filter(delegation=delegation)
+
+    def active(self):
+        return self.exclude(status=ItemStatus.CANCELLED)
+
+
+class ScheduledItem(models.Model):
+    """What meetings and travel legs share: a stable UID and a SEQUENCE for calendar clients.
+
+    SEQUENCE grows whenever a field in SEQUENCE_FIELDS changes (time, place or status), so that
+    calendar clients replace their copy instead of keeping the old one (RFC 5545, 3.8.7.4). The bump
+    happens in save(), the one path every write takes (forms, admin, services, demo loader).
+    """
+
+    SEQUENCE_FIELDS: tuple[str, ...] = ()
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="%(class)ss")
+    attendees = models.ManyToManyField(
+        Member,
+        blank=True,
+        related_name="%(class)ss",
+        help_text="Leave empty when the whole delegation attends.",
+    )
+    status = models.CharField(max_length=20, choices=ItemStatus.choices, default=ItemStatus.CONFIRMED)
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(default=0, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScheduledItemQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if self.pk and self.sequence_fields_changed():
+            # Increment in the database, so two concurrent saves cannot both write the same number.
+            self.sequence = F("sequence") + 1
+            super().save(*args, **kwargs)
+            self.refresh_from_db(fields=["sequence"])
+        else:
+            super().save(*args, **kwargs)
+        self._loaded = {name: getattr(self, name) for name in self.SEQUENCE_FIELDS}
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {
+            name: getattr(instance, name) for name in cls.SEQUENCE_FIELDS if name in field_names
+        }
+        return instance
+
+    def sequence_fields_changed(self) -> bool:
+        loaded = getattr(self, "_loaded", None)
+        if not loaded:
+            return False
+        return any(getattr(self, name) != value for name, value in loaded.items())
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == ItemStatus.CANCELLED
+
+    @property
+    def ical_uid(self) -> str:
+        return f"{self.uid}@{settings.FEED_UID_DOMAIN}"
+
+
+class Meeting(ScheduledItem):
+    """A meeting, visit, forum or reception, held in one city and entered in its local time."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", "Government meeting"
+        B2B = "b2b", "B2B matchmaking"
+        FORUM = "forum", "Forum"
+        SITE_VISIT = "site_visit", "Site visit"
+        TRADE_SHOW = "trade_show", "Trade show"
+        CEREMONY = "ceremony", "Ceremony"
+        MEAL = "meal", "Meal or reception"
+        PRESS = "press", "Press"
+        BRIEFING = "briefing", "Internal briefing"
+
+    SEQUENCE_FIELDS = ("starts_at", "ends_at", "city_id", "venue", "address", "status")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    title = models.CharField(max_length=200)
+    city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="meetings")
+    venue = models.CharField(max_length=200, blank=True)
+    venue_local = models.CharField(max_length=200, blank=True, help_text="Venue name in the local language.")
+    address = models.CharField(max_length=300, blank=True)
+    address_local = models.CharField(
+        max_length=300, blank=True, help_text="Address for drivers, e.g. in Chinese."
+    )
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    counterparts = models.ManyToManyField(Organisation, blank=True, related_name="meetings")
+    description = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
+    staff_notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+        indexes = [models.Index(fields=["delegation", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_start",
+                violation_error_message="A meeting must end after it starts.",
+            ),
+            models.CheckConstraint(condition=~Q(title=""), name="meeting_title_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.starts_at, self.city.zone)
+
+    @property
+    def local_end(self):
+        return timezone.localtime(self.ends_at, self.city.zone)
+
+
+class TravelLeg(ScheduledItem):
+    """A journey between two cities: it departs in the origin's zone and arrives in the destination's."""
+
+    class Mode(models.TextChoices):
+        FLIGHT = "flight", "Flight"
+        TRAIN = "train", "Train"
+        COACH = "coach", "Coach"
+        CAR = "car", "Car"
+        FERRY = "ferry", "Ferry"
+
+    SEQUENCE_FIELDS = ("departs_at", "arrives_at", "origin_id", "destination_id", "status")
+
+    origin = models.ForeignKey(City, on_delete=models.PROTECT, related_name="departures")
+    destination = models.ForeignKey(City, on_delete=models.PROTECT, related_name="arrivals")
+    departs_at = models.DateTimeField()
+    arrives_at = models.DateTimeField()
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.FLIGHT)
+    carrier = models.CharField(max_length=100, blank=True, help_text="e.g. Air China")
+    number = models.CharField(max_length=20, blank=True, help_text="e.g. CA 986")
+    booking_reference = models.CharField(max_length=40, blank=True, help_text="Staff only.")
+    notes = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
+
+    class Meta:
+        ordering = ["departs_at"]
+        indexes = [models.Index(fields=["delegation", "departs_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(arrives_at__gt=F("departs_at")),
+                name="leg_arrives_after_departure",
+                violation_error_message="A travel leg must arrive after it departs.",
+            ),
+            models.CheckConstraint(
+                condition=~Q(origin=F("destination")),
+                name="leg_between_two_cities",
+                violation_error_message="Origin and destination must be different cities.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        label = " ".join(part for part in (self.carrier, self.number) if part) or self.get_mode_display()
+        return f"{label}: {self.origin.name} → {self.destination.name}"
+
+    @property
+    def local_departure(self):
+        return timezone.localtime(self.departs_at, self.origin.zone)
+
+    @property
+    def local_arrival(self):
+        return timezone.localtime(self.arrives_at, self.destination.zone)

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
 
 from delegations.models import Delegation, Member, Organisation
 from delegations.resources import MemberResource
@@ -66,6 +67,8 @@ class DelegationAdmin(admin.ModelAdmin):
 @admin.register(Member)
 class MemberAdmin(ImportExportModelAdmin):
     resource_classes = [MemberResource]
+    import_formats = [CSV]
+    export_formats = [CSV]
     list_display = [
         "full_name",
         "local_name",

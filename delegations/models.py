@@ -11,6 +11,13 @@ from delegations.tokens import new_token
 from itinerary.timezones import validate_timezone, zone
 
 
+class WebsiteField(models.URLField):
+    """A URL field whose form assumes https:// when the scheme is left out (Django 6's default)."""
+
+    def formfield(self, **kwargs):
+        return super().formfield(**{"assume_scheme": "https", **kwargs})
+
+
 class Organisation(models.Model):
     """A member's employer or a meeting's counterpart: a ministry, a chamber, a company, a buyer."""
 
@@ -29,7 +36,7 @@ class Organisation(models.Model):
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMPANY)
     country = models.CharField(max_length=100, blank=True)
-    website = models.URLField(blank=True)
+    website = WebsiteField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -53,7 +60,12 @@ class Delegation(models.Model):
     """One trade mission: who goes, from when to when, and who on the staff may edit it."""
 
     name = models.CharField(max_length=200)
-    slug = models.SlugField(max_length=80, unique=True)
+    slug = models.SlugField(
+        max_length=80,
+        unique=True,
+        help_text="Short name used in web addresses, e.g. ca-china-2016.",
+        error_messages={"unique": "Another delegation already uses this slug."},
+    )
     summary = models.TextField(blank=True)
     organiser = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="organised_delegations"

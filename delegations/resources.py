@@ -5,7 +5,6 @@ of duplicating. Every row is validated with the model's full_clean(); a file wit
 the row-level errors in the preview and imports nothing.
 """
 
-from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from delegations.models import Delegation, Member, Organisation
@@ -75,8 +74,14 @@ class MemberResource(resources.ModelResource):
         skip_unchanged = True
         report_skipped = True
 
+    def get_instance(self, instance_loader, row):
+        try:
+            return super().get_instance(instance_loader, row)
+        except ValueError:
+            # An unknown delegation slug: treat the row as new, so the error is reported as that
+            # row's field error next to any others, instead of hiding every other row's errors.
+            return None
+
     def before_import_row(self, row, **kwargs):
-        if not (row.get("full_name") or "").strip():
-            raise ValidationError({"full_name": "Every row needs a full_name."})
         if row.get("is_active") in (None, ""):
             row["is_active"] = "1"

@@ -1,0 +1,8 @@
+def pytest_report_header(config):
+    """Say which database this run uses, so CI logs show SQLite and PostgreSQL runs apart."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    engine = database["ENGINE"].rsplit(".", 1)[-1]
+    where = f"{database.get('HOST')}:{database.get('PORT')}" if database.get("HOST") else "embedded file"
+    return f"database: {engine} ({where})"

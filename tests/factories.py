@@ -1,0 +1,105 @@
+"""factory_boy factories for every model. Defaults make a valid object with no arguments."""
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth import get_user_model
+
+from delegations.models import Delegation, Member, Organisation
+from itinerary.models import City, Meeting, Stay, TravelLeg
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"staff{n}")
+    email = factory.LazyAttribute(lambda user: f"{user.username}@example.org")
+    is_staff = True
+    password = factory.django.Password("correct horse battery staple")
+
+
+class OrganisationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Organisation
+
+    name = factory.Sequence(lambda n: f"Organisation {n}")
+    kind = Organisation.Kind.COMPANY
+    country = "China"
+
+
+class DelegationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Delegation
+
+    name = factory.Sequence(lambda n: f"Trade mission {n}")
+    slug = factory.Sequence(lambda n: f"trade-mission-{n}")
+    start_date = date(2016, 10, 21)
+    end_date = date(2016, 11, 10)
+
+
+class MemberFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Member
+
+    delegation = factory.SubFactory(DelegationFactory)
+    full_name = factory.Sequence(lambda n: f"Delegate {n}")
+    role = Member.Role.EXECUTIVE
+
+
+class CityFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = City
+        django_get_or_create = ["name", "country"]
+
+    name = "Beijing"
+    local_name = "北京"
+    country = "China"
+    timezone = "Asia/Shanghai"
+    latitude = "39.90421"
+    longitude = "116.40739"
+
+
+class StayFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Stay
+
+    delegation = factory.SubFactory(DelegationFactory)
+    city = factory.SubFactory(CityFactory)
+    arrival_date = factory.LazyAttribute(lambda stay: stay.delegation.start_date)
+    departure_date = factory.LazyAttribute(lambda stay: stay.arrival_date + timedelta(days=3))
+
+
+def local(city: City, text: str) -> datetime:
+    """An aware datetime from a wall-clock time in the city's zone, e.g. local(beijing, "2016-10-25 09:30")."""
+    return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(city.timezone))
+
+
+class MeetingFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Meeting
+
+    delegation = factory.SubFactory(DelegationFactory)
+    title = factory.Sequence(lambda n: f"Meeting {n}")
+    city = factory.SubFactory(CityFactory)
+    starts_at = factory.LazyAttribute(lambda m: local(m.city, "2016-10-25 09:30"))
+    ends_at = factory.LazyAttribute(lambda m: m.starts_at + timedelta(hours=1))
+
+
+class TravelLegFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = TravelLeg
+
+    delegation = factory.SubFactory(DelegationFactory)
+    origin = factory.SubFactory(
+        CityFactory, name="San Francisco", local_name="旧金山", country="United States",
+        timezone="America/Los_Angeles",
+    )
+    destination = factory.SubFactory(CityFactory)
+    departs_at = factory.LazyAttribute(lambda leg: local(leg.origin, "2016-10-23 12:50"))
+    arrives_at = factory.LazyAttribute(lambda leg: local(leg.destination, "2016-10-24 16:55"))
+    mode = TravelLeg.Mode.FLIGHT
+    carrier = "Air China"
+    number = "CA 986"

@@ -1,0 +1,235 @@
+import re
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from delegations.models import Member
+from itinerary.demo_missions import load_demo_missions
+from tests.factories import (
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    OrganisationFactory,
+    StayFactory,
+    TravelLegFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED_MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def _admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def demo(db):
+    load_demo_missions()
+    Group.objects.create(name="Trade office staff")
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_every_admin_changelist_add_and_change_page_renders(admin_client, demo, model):
+    assert admin_client.get(_admin_url(model, "changelist")).status_code == 200
+    assert admin_client.get(_admin_url(model, "add")).status_code == 200
+    obj = model.objects.order_by("pk").last()
+    assert obj is not None, f"the demo missions hold no {model._meta.verbose_name}"
+    assert admin_client.get(_admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_every_domain_model_is_in_the_admin():
+    labels = {model._meta.label for model in REGISTERED_MODELS}
+    expected = {
+        "delegations.Organisation", "delegations.Delegation", "delegations.Member",
+        "itinerary.City", "itinerary.Stay", "itinerary.Meeting", "itinerary.TravelLeg",
+    }  # fmt: skip
+    assert expected <= labels
+
+
+def test_admin_changelists_with_filters_render(admin_client, demo):
+    meeting = MeetingFactory()
+    urls = [
+        _admin_url(Member, "changelist") + "?role__exact=head",
+        _admin_url(Member, "changelist") + f"?delegation__id__exact={meeting.delegation.pk}",
+        _admin_url(type(meeting), "changelist") + f"?kind__exact=b2b&status__exact=confirmed&city__id__exact={meeting.city.pk}",
+        _admin_url(type(meeting), "changelist") + "?starts_at__year=2016&starts_at__month=10",
+    ]  # fmt: skip
+    for url in urls:
+        assert admin_client.get(url).status_code == 200, url
+
+
+def test_admin_is_closed_to_anonymous_and_non_staff_users(client):
+    from tests.factories import UserFactory
+
+    response = client.get(_admin_url(Member, "changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    client.force_login(UserFactory(is_staff=False))
+    response = client.get(_admin_url(Member, "changelist"))
+    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+
+
+def _changelist_names(client, query):
+    response = client.get(_admin_url(Member, "changelist") + query)
+    assert response.status_code == 200
+    return {member.full_name for member in response.context["cl"].result_list}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("?q=avdis", {"Panorea Avdis"}),
+        ("?q=Energy+Commission", {"Robert B. Weisenmiller", "Energy Commission representative"}),
+        ("?q=weisenmiller%40energy.ca.gov", {"Robert B. Weisenmiller"}),
+    ],
+)
+def test_member_search_finds_by_name_organisation_and_email(admin_client, demo, query, expected):
+    Member.objects.filter(full_name="Robert B. Weisenmiller").update(email="weisenmiller@energy.ca.gov")
+    assert _changelist_names(admin_client, query) == expected
+
+
+def test_member_filters_by_role_and_organisation(admin_client, demo):
+    heads = _changelist_names(admin_client, "?role__exact=head")
+    assert heads == {"Panorea Avdis", "Robert B. Weisenmiller", "Jeffrey Chang"}
+    organisation = Member.objects.get(full_name="Jeffrey Chang").organisation
+    by_org = _changelist_names(admin_client, f"?organisation__id__exact={organisation.pk}")
+    assert by_org == {"Jeffrey Chang", "MCSC team member"}
+
+
+def test_delegation_change_page_has_members_and_stays_inline(admin_client):
+    stay = StayFactory(hotel_name="China World Hotel")
+    MemberFactory(delegation=stay.delegation, full_name="Panorea Avdis")
+    response = admin_client.get(_admin_url(type(stay.delegation), "change", stay.delegation.pk))
+    content = response.content.decode()
+    assert "Panorea Avdis" in content
+    assert "China World Hotel" in content
+
+
+def test_rotate_member_tokens_action_replaces_only_selected_tokens(admin_client):
+    chosen, untouched = MemberFactory(), MemberFactory()
+    old_chosen, old_untouched = chosen.feed_token, untouched.feed_token
+    response = admin_client.post(
+        _admin_url(Member, "changelist"),
+        {"action": "rotate_feed_tokens", "_selected_action": [chosen.pk]},
+        follow=True,
+    )
+    assert "Rotated the feed tokens of 1 member" in response.content.decode()
+    chosen.refresh_from_db()
+    untouched.refresh_from_db()
+    assert chosen.feed_token != old_chosen and len(chosen.feed_token) == 43
+    assert untouched.feed_token == old_untouched
+
+
+def test_deleting_an_organisation_in_use_shows_a_readable_refusal(admin_client):
+    organisation = OrganisationFactory(name="LeEco")
+    MeetingFactory().counterparts.add(organisation)
+    MemberFactory(organisation=organisation, full_name="Member of LeEco")
+    url = _admin_url(type(organisation), "delete", organisation.pk)
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "would require deleting the following protected related objects" in response.content.decode()
+    assert "Member of LeEco" in response.content.decode()
+    response = admin_client.post(url, {"post": "yes"})
+    assert response.status_code == 200
+    assert type(organisation).objects.filter(pk=organisation.pk).exists()
+
+
+def test_deleting_a_city_in_use_shows_a_readable_refusal(admin_client):
+    leg = TravelLegFactory()
+    response = admin_client.get(_admin_url(type(leg.origin), "delete", leg.origin.pk))
+    assert "protected related objects" in response.content.decode()
+
+
+# --- CSV import and export ----------------------------------------------------------------------
+
+
+def _import(client, csv_text: str):
+    upload = SimpleUploadedFile("members.csv", csv_text.encode(), content_type="text/csv")
+    return client.post(_admin_url(Member, "import"), {"import_file": upload, "format": "0", "resource": "0"})
+
+
+def _confirm(client, preview):
+    form = preview.context["confirm_form"]
+    return client.post(_admin_url(Member, "process_import"), form.initial, follow=True)
+
+
+HEADER = "delegation,full_name,local_name,title,organisation,role,email,phone,notes,is_active\n"
+
+
+def test_importing_a_good_csv_previews_then_saves_every_row(admin_client):
+    delegation = DelegationFactory(slug="ca-china-2016")
+    OrganisationFactory(name="California Energy Commission", country="United States")
+    csv_text = HEADER + (
+        "ca-china-2016,Robert B. Weisenmiller,,Chair,California Energy Commission,Head of delegation,"
+        "chair@energy.ca.gov,+1 916 555 0100,,1\n"
+        "ca-china-2016,李明,李明,Interpreter,,interpreter,,,\"Speaks Mandarin, Cantonese\",\n"
+    )
+    preview = _import(admin_client, csv_text)
+    assert preview.status_code == 200
+    assert preview.context["result"].has_errors() is False
+    assert not preview.context["result"].has_validation_errors()
+    assert Member.objects.count() == 0  # the preview saves nothing
+    _confirm(admin_client, preview)
+    members = {m.full_name: m for m in delegation.members.all()}
+    assert set(members) == {"Robert B. Weisenmiller", "李明"}
+    assert members["Robert B. Weisenmiller"].role == Member.Role.HEAD
+    assert members["Robert B. Weisenmiller"].organisation.name == "California Energy Commission"
+    assert members["李明"].notes == "Speaks Mandarin, Cantonese"
+    assert members["李明"].is_active is True
+
+
+def test_importing_the_same_csv_twice_updates_instead_of_duplicating(admin_client):
+    DelegationFactory(slug="ca-china-2016")
+    csv_text = HEADER + "ca-china-2016,Jeffrey Chang,,Chairman,,head,,,,1\n"
+    _confirm(admin_client, _import(admin_client, csv_text))
+    _confirm(admin_client, _import(admin_client, csv_text.replace("Chairman", "Chair")))
+    assert list(Member.objects.values_list("full_name", "title")) == [("Jeffrey Chang", "Chair")]
+
+
+def test_importing_a_csv_with_bad_rows_shows_row_errors_and_saves_nothing(admin_client):
+    delegation = DelegationFactory(slug="ca-china-2016")
+    MemberFactory(delegation=delegation, full_name="Existing", email="taken@example.org")
+    csv_text = HEADER + (
+        "ca-china-2016,Good Row,,,,executive,good@example.org,,,1\n"
+        "no-such-mission,Wrong Mission,,,,executive,,,,1\n"
+        "ca-china-2016,Bad Email,,,,executive,not-an-email,,,1\n"
+        "ca-china-2016,Bad Role,,,,astronaut,,,,1\n"
+        "ca-china-2016,Duplicate Email,,,,executive,TAKEN@example.org,,,1\n"
+        "ca-china-2016,Unknown Org,,,Nobody Inc,executive,,,,1\n"
+    )
+    response = _import(admin_client, csv_text)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "No delegation called &#x27;no-such-mission&#x27;" in content
+    assert "Enter a valid email address" in content
+    assert "Unknown role &#x27;astronaut&#x27;" in content
+    assert "already has this e-mail address" in content
+    assert "No organisation called &#x27;Nobody Inc&#x27;" in content
+    assert "confirm_form" not in response.context or response.context["confirm_form"] is None
+    assert list(Member.objects.values_list("full_name", flat=True)) == ["Existing"]
+
+
+def test_importing_a_file_that_is_not_csv_shows_an_error_and_saves_nothing(admin_client):
+    response = _import(admin_client, "\x00\x01 this is not a spreadsheet")
+    assert response.status_code == 200
+    assert Member.objects.count() == 0
+
+
+def test_exporting_members_as_csv_leaves_out_feed_tokens(admin_client):
+    member = MemberFactory(full_name="Panorea Avdis", email="avdis@example.org", role=Member.Role.HEAD)
+    response = admin_client.post(
+        _admin_url(Member, "export"),
+        {"format": "0", "resource": "0", **{f"memberresource_{f}": "on" for f in (
+            "delegation", "full_name", "local_name", "title", "organisation", "role", "email", "phone",
+            "notes", "is_active")}},
+    )  # fmt: skip
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.splitlines()[0].startswith("delegation,full_name")
+    assert f"{member.delegation.slug},Panorea Avdis" in body
+    assert "Head of delegation" in body
+    assert member.feed_token not in body
+    assert not re.search(r"feed_token", body)

@@ -73,7 +73,7 @@ class StayFactory(factory.django.DjangoModelFactory):
 
 
 def local(city: City, text: str) -> datetime:
-    """An aware datetime from a wall-clock time in the city's zone, e.g. local(beijing, "2016-10-25 09:30")."""
+    """An aware datetime from a wall-clock time in the city's zone: local(beijing, "2016-10-25 09:30")."""
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(city.timezone))
 
 
@@ -94,7 +94,10 @@ class TravelLegFactory(factory.django.DjangoModelFactory):
 
     delegation = factory.SubFactory(DelegationFactory)
     origin = factory.SubFactory(
-        CityFactory, name="San Francisco", local_name="旧金山", country="United States",
+        CityFactory,
+        name="San Francisco",
+        local_name="旧金山",
+        country="United States",
         timezone="America/Los_Angeles",
     )
     destination = factory.SubFactory(CityFactory)

@@ -55,7 +55,8 @@ def test_admin_changelists_with_filters_render(admin_client, demo):
     urls = [
         _admin_url(Member, "changelist") + "?role__exact=head",
         _admin_url(Member, "changelist") + f"?delegation__id__exact={meeting.delegation.pk}",
-        _admin_url(type(meeting), "changelist") + f"?kind__exact=b2b&status__exact=confirmed&city__id__exact={meeting.city.pk}",
+        _admin_url(type(meeting), "changelist")
+        + f"?kind__exact=b2b&status__exact=confirmed&city__id__exact={meeting.city.pk}",
         _admin_url(type(meeting), "changelist") + "?starts_at__year=2016&starts_at__month=10",
     ]  # fmt: skip
     for url in urls:
@@ -165,7 +166,7 @@ def test_importing_a_good_csv_previews_then_saves_every_row(admin_client):
     csv_text = HEADER + (
         "ca-china-2016,Robert B. Weisenmiller,,Chair,California Energy Commission,Head of delegation,"
         "chair@energy.ca.gov,+1 916 555 0100,,1\n"
-        "ca-china-2016,李明,李明,Interpreter,,interpreter,,,\"Speaks Mandarin, Cantonese\",\n"
+        'ca-china-2016,李明,李明,Interpreter,,interpreter,,,"Speaks Mandarin, Cantonese",\n'
     )
     preview = _import(admin_client, csv_text)
     assert preview.status_code == 200

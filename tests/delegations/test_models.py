@@ -63,7 +63,9 @@ def test_member_email_is_unique_within_a_delegation_ignoring_case():
 def test_member_email_uniqueness_is_enforced_by_the_database():
     first = MemberFactory(email="avdis@gobiz.ca.gov")
     with pytest.raises(IntegrityError), transaction.atomic():
-        Member.objects.create(delegation=first.delegation, full_name="Someone else", email="avdis@gobiz.ca.gov")
+        Member.objects.create(
+            delegation=first.delegation, full_name="Someone else", email="avdis@gobiz.ca.gov"
+        )
 
 
 def test_member_email_may_repeat_across_delegations_and_blank_emails_may_repeat():

@@ -48,7 +48,12 @@ def test_demo_2016_mission_has_the_named_people_and_counterparts():
     assert mission.end_date == date(2016, 11, 5)
     mofcom = mission.meetings.get(title__startswith="MOFCOM and CCCME")
     counterparts = set(mofcom.counterparts.values_list("local_name", flat=True))
-    assert {"中华人民共和国商务部", "中国机电产品进出口商会", "河北省人民政府", "山东省人民政府"} <= counterparts
+    assert {
+        "中华人民共和国商务部",
+        "中国机电产品进出口商会",
+        "河北省人民政府",
+        "山东省人民政府",
+    } <= counterparts
     assert len(counterparts) == 6
     assert mofcom.local_start.strftime("%d %b %H:%M %Z") == "26 Oct 09:30 CST"
     assert mofcom.address_local == "北京市东城区东长安街2号"

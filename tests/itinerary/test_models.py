@@ -20,7 +20,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def sacramento():
-    return CityFactory(name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles")
+    return CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
 
 
 # --- City ---------------------------------------------------------------------------------------
@@ -70,7 +72,10 @@ def test_stay_departing_before_arrival_is_rejected():
 def test_stay_outside_the_delegation_dates_is_rejected():
     delegation = DelegationFactory(start_date=date(2016, 10, 21), end_date=date(2016, 11, 5))
     stay = StayFactory.build(
-        delegation=delegation, city=CityFactory(), arrival_date=date(2016, 11, 3), departure_date=date(2016, 11, 7)
+        delegation=delegation,
+        city=CityFactory(),
+        arrival_date=date(2016, 11, 3),
+        departure_date=date(2016, 11, 7),
     )
     with pytest.raises(ValidationError, match="within the delegation's dates"):
         stay.full_clean()
@@ -80,7 +85,10 @@ def test_stays_may_share_the_changeover_day():
     first = StayFactory(arrival_date=date(2016, 10, 24), departure_date=date(2016, 10, 28))
     nanjing = CityFactory(name="Nanjing", local_name="南京")
     StayFactory.build(
-        delegation=first.delegation, city=nanjing, arrival_date=date(2016, 10, 28), departure_date=date(2016, 10, 30)
+        delegation=first.delegation,
+        city=nanjing,
+        arrival_date=date(2016, 10, 28),
+        departure_date=date(2016, 10, 30),
     ).full_clean()
 
 
@@ -88,7 +96,10 @@ def test_overlapping_stays_are_rejected():
     first = StayFactory(arrival_date=date(2016, 10, 24), departure_date=date(2016, 10, 28))
     nanjing = CityFactory(name="Nanjing", local_name="南京")
     overlapping = StayFactory.build(
-        delegation=first.delegation, city=nanjing, arrival_date=date(2016, 10, 27), departure_date=date(2016, 10, 30)
+        delegation=first.delegation,
+        city=nanjing,
+        arrival_date=date(2016, 10, 27),
+        departure_date=date(2016, 10, 30),
     )
     with pytest.raises(ValidationError, match="overlaps"):
         overlapping.full_clean()
@@ -133,7 +144,9 @@ def test_meeting_local_times_are_in_its_city_zone():
         ("2016-11-07 09:30", "2016-11-07 17:30", "PST"),
     ],
 )
-def test_meeting_in_sacramento_keeps_its_wall_clock_time_across_dst(sacramento, wall_clock, utc, abbreviation):
+def test_meeting_in_sacramento_keeps_its_wall_clock_time_across_dst(
+    sacramento, wall_clock, utc, abbreviation
+):
     meeting = MeetingFactory(city=sacramento, starts_at=local(sacramento, wall_clock))
     meeting.refresh_from_db()
     assert meeting.starts_at.strftime("%Y-%m-%d %H:%M") == utc  # stored in UTC
@@ -165,7 +178,9 @@ def _reloaded(meeting):
         pytest.param(lambda m: setattr(m, "ends_at", m.ends_at + timedelta(minutes=30)), id="end"),
         pytest.param(lambda m: setattr(m, "venue", "Ministry of Commerce"), id="venue"),
         pytest.param(lambda m: setattr(m, "address", "2 Dong Chang'an Avenue"), id="address"),
-        pytest.param(lambda m: setattr(m, "city", CityFactory(name="Shanghai", local_name="上海")), id="city"),
+        pytest.param(
+            lambda m: setattr(m, "city", CityFactory(name="Shanghai", local_name="上海")), id="city"
+        ),
         pytest.param(lambda m: setattr(m, "status", ItemStatus.CANCELLED), id="status"),
     ],
 )
@@ -242,7 +257,9 @@ def test_leg_crossing_the_date_line_eastbound_lands_before_it_leaves_in_local_ti
 @pytest.mark.parametrize(
     "change",
     [
-        pytest.param(lambda leg: setattr(leg, "departs_at", leg.departs_at + timedelta(hours=1)), id="departure"),
+        pytest.param(
+            lambda leg: setattr(leg, "departs_at", leg.departs_at + timedelta(hours=1)), id="departure"
+        ),
         pytest.param(lambda leg: setattr(leg, "status", ItemStatus.CANCELLED), id="status"),
         pytest.param(lambda leg: setattr(leg, "destination", CityFactory(name="Shanghai")), id="destination"),
     ],

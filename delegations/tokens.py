@@ -25,7 +25,12 @@ def tokens_match(given: str, expected: str) -> bool:
 def rotate_member_tokens(*, members) -> int:
     """Give each member a fresh token; their old feed and page URLs stop working at once."""
     count = 0
-    for member in members.select_for_update():
+    # Lock plain member rows: the caller's queryset may join nullable relations (the admin's does),
+    # and PostgreSQL cannot lock the nullable side of an outer join.
+    locked = members.model.objects.filter(
+        pk__in=list(members.values_list("pk", flat=True))
+    ).select_for_update()
+    for member in locked:
         member.feed_token = new_token()
         member.save(update_fields=["feed_token", "updated_at"])
         count += 1

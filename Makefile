@@ -16,7 +16,17 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $@
 
-install: $(INSTALLED)
+# Front-end packages (served by the app) and ical.js (used by the tests), from package-lock.json.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Browser tests drive Debian's Chromium; Playwright's own browser download is blocked here.
+/usr/bin/chromium:
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+
+install: $(INSTALLED) node_modules/.package-lock.json
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput
@@ -37,7 +47,7 @@ lint: install
 
 # pytest exits 5 when it collected no test; make treats any non-zero exit as failure, so a run that
 # tests nothing never passes.
-test: lint
+test: lint /usr/bin/chromium
 	$(BIN)/python -m pytest
 
 clean:

@@ -56,6 +56,16 @@ class Organisation(models.Model):
         return f"{self.name} ({self.local_name})" if self.local_name else self.name
 
 
+class DelegationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The delegations a user may see and edit: all for superusers, else those they staff."""
+        if not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        return self.filter(staff=user)
+
+
 class Delegation(models.Model):
     """One trade mission: who goes, from when to when, and who on the staff may edit it."""
 
@@ -91,6 +101,8 @@ class Delegation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = DelegationQuerySet.as_manager()
+
     class Meta:
         ordering = ["-start_date", "name"]
         constraints = [
@@ -107,7 +119,7 @@ class Delegation(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("admin:delegations_delegation_change", args=[self.pk])
+        return reverse("delegation-overview", args=[self.slug])
 
     @property
     def home_zone(self):

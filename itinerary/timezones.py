@@ -4,6 +4,7 @@ Zones are stored by name ("Asia/Shanghai") and resolved with `zoneinfo` (backed 
 package, so every machine has the same rules).
 """
 
+from datetime import UTC, datetime
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -32,3 +33,22 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError) as exc:
         raise ValidationError(f"Unknown time zone {name!r}.") from exc
+
+
+def make_local_aware(wall_clock: datetime, zone_name: str) -> datetime:
+    """Attach a city's zone to a wall-clock time typed by staff, refusing times that never happen.
+
+    In the spring-forward gap (e.g. 02:30 on the second Sunday of March in California) the time does
+    not exist: refuse it rather than silently move the meeting by an hour. In the autumn fall-back
+    hour the time happens twice: take the first occurrence (fold=0, still daylight time), as
+    calendar applications do.
+    """
+    tz = zone(zone_name)
+    aware = wall_clock.replace(tzinfo=tz, fold=0)
+    if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall_clock.replace(tzinfo=None):
+        raise ValidationError(
+            "%(time)s does not exist in %(zone)s: the clocks go forward then. Choose another time.",
+            code="nonexistent_local_time",
+            params={"time": wall_clock.strftime("%d %b %Y %H:%M"), "zone": zone_name},
+        )
+    return aware

@@ -1,14 +1,54 @@
 from django.contrib import admin
-from django.urls import path
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
 
+from delegations import views as delegation_views
+from itinerary import views as itinerary_views
 from missionplanner import views
 
 admin.site.site_header = "Mission Planner administration"
 admin.site.site_title = "Mission Planner"
 admin.site.index_title = "Delegations, members and itineraries"
 
+d = delegation_views
+i = itinerary_views
+
+delegation_patterns = [
+    path("", d.DelegationOverviewView.as_view(), name="delegation-overview"),
+    path("edit/", d.DelegationUpdateView.as_view(), name="delegation-edit"),
+    path("delete/", d.DelegationDeleteView.as_view(), name="delegation-delete"),
+    path("schedule/", i.ScheduleView.as_view(), name="schedule"),
+    path("members/new/", d.MemberCreateView.as_view(), name="member-create"),
+    path("members/<int:pk>/", d.MemberDetailView.as_view(), name="member-detail"),
+    path("members/<int:pk>/edit/", d.MemberUpdateView.as_view(), name="member-edit"),
+    path("members/<int:pk>/delete/", d.MemberDeleteView.as_view(), name="member-delete"),
+    path("stays/new/", i.StayCreateView.as_view(), name="stay-create"),
+    path("stays/<int:pk>/edit/", i.StayUpdateView.as_view(), name="stay-edit"),
+    path("stays/<int:pk>/delete/", i.StayDeleteView.as_view(), name="stay-delete"),
+    path("meetings/new/", i.MeetingCreateView.as_view(), name="meeting-create"),
+    path("meetings/<int:pk>/edit/", i.MeetingUpdateView.as_view(), name="meeting-edit"),
+    path("meetings/<int:pk>/cancel/", i.MeetingCancelView.as_view(), name="meeting-cancel"),
+    path("meetings/<int:pk>/delete/", i.MeetingDeleteView.as_view(), name="meeting-delete"),
+    path("legs/new/", i.TravelLegCreateView.as_view(), name="leg-create"),
+    path("legs/<int:pk>/edit/", i.TravelLegUpdateView.as_view(), name="leg-edit"),
+    path("legs/<int:pk>/cancel/", i.TravelLegCancelView.as_view(), name="leg-cancel"),
+    path("legs/<int:pk>/delete/", i.TravelLegDeleteView.as_view(), name="leg-delete"),
+]
+
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", d.DashboardView.as_view(), name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("delegations/new/", d.DelegationCreateView.as_view(), name="delegation-create"),
+    path("delegations/<slug:slug>/", include(delegation_patterns)),
+    path("organisations/", d.OrganisationListView.as_view(), name="organisation-list"),
+    path("organisations/new/", d.OrganisationCreateView.as_view(), name="organisation-create"),
+    path("organisations/<int:pk>/edit/", d.OrganisationUpdateView.as_view(), name="organisation-edit"),
+    path("organisations/<int:pk>/delete/", d.OrganisationDeleteView.as_view(), name="organisation-delete"),
+    path("cities/", i.CityListView.as_view(), name="city-list"),
+    path("cities/new/", i.CityCreateView.as_view(), name="city-create"),
+    path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
+    path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
     path("admin/", admin.site.urls),
 ]

@@ -1,16 +1,10 @@
+from django.contrib.auth.decorators import login_not_required
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
-from delegations.models import Delegation
 
-
-def home(request):
-    delegations = Delegation.objects.select_related("organiser").order_by("-start_date")
-    return render(request, "home.html", {"delegations": delegations})
-
-
+@login_not_required
 @never_cache
 @transaction.non_atomic_requests
 def healthz(request):

@@ -1,0 +1,79 @@
+from django import forms
+from django.contrib.auth import get_user_model
+
+from delegations.models import Delegation, Member, Organisation
+from itinerary.timezones import timezone_names
+from missionplanner.concurrency import VersionedModelForm
+
+SEARCHABLE = {"data-search": "true"}
+
+
+def timezone_choices() -> list[tuple[str, str]]:
+    return [("", "Choose a time zone…")] + [(name, name) for name in sorted(timezone_names())]
+
+
+class DelegationChildForm(VersionedModelForm):
+    """A form for something that belongs to one delegation (member, stay, meeting, leg).
+
+    The view passes the delegation; the form puts it on the instance before validation, so model
+    rules that involve the delegation (a stay inside its dates, one e-mail per delegation) are checked
+    here and reported as form errors instead of failing later in the database.
+    """
+
+    def __init__(self, *args, delegation: Delegation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.delegation = delegation
+        self.instance.delegation = delegation
+
+    def _get_validation_exclusions(self):
+        exclusions = super()._get_validation_exclusions()
+        exclusions.discard("delegation")
+        return exclusions
+
+
+class DelegationForm(VersionedModelForm):
+    home_timezone = forms.ChoiceField(
+        choices=timezone_choices, widget=forms.Select(attrs=SEARCHABLE), initial="America/Los_Angeles"
+    )
+
+    class Meta:
+        model = Delegation
+        fields = [
+            "name", "slug", "summary", "organiser", "start_date", "end_date", "home_timezone",
+            "travel_buffer_minutes", "staff",
+        ]  # fmt: skip
+        widgets = {
+            "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "organiser": forms.Select(attrs=SEARCHABLE),
+            "staff": forms.SelectMultiple(attrs=SEARCHABLE),
+            "summary": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["staff"].help_text = "Who may see and edit this mission. You are added automatically."
+
+
+class MemberForm(DelegationChildForm):
+    class Meta:
+        model = Member
+        fields = [
+            "full_name",
+            "local_name",
+            "title",
+            "organisation",
+            "role",
+            "email",
+            "phone",
+            "notes",
+            "is_active",
+        ]
+        widgets = {"organisation": forms.Select(attrs=SEARCHABLE), "notes": forms.Textarea(attrs={"rows": 2})}
+
+
+class OrganisationForm(VersionedModelForm):
+    class Meta:
+        model = Organisation
+        fields = ["name", "local_name", "kind", "country", "website"]

@@ -1,0 +1,148 @@
+from datetime import UTC
+
+from django import forms
+from django.utils import timezone
+
+from delegations.forms import SEARCHABLE, DelegationChildForm, timezone_choices
+from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.timezones import make_local_aware
+from missionplanner.concurrency import VersionedModelForm
+
+DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time as typed, with no zone: the form attaches the zone of the item's city."""
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+    def to_python(self, value):
+        # The parent would attach the server's zone; parse under UTC and drop it to keep the wall clock.
+        with timezone.override(UTC):
+            result = super().to_python(value)
+        return None if result is None else result.replace(tzinfo=None)
+
+
+class LocalTimesForm(DelegationChildForm):
+    """Datetimes are entered and shown in the local time of a city chosen in the same form.
+
+    `local_times` maps each datetime field to the city field whose zone it is in (a travel leg
+    departs in its origin's zone and arrives in its destination's).
+    """
+
+    local_times: dict[str, str] = {}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field_name, city_field in self.local_times.items():
+            field = self.fields[field_name]
+            city = (
+                getattr(self.instance, city_field, None)
+                if getattr(self.instance, f"{city_field}_id")
+                else None
+            )
+            value = getattr(self.instance, field_name)
+            if city and value:
+                self.initial[field_name] = timezone.localtime(value, city.zone).replace(tzinfo=None)
+            where = f"{city.name}: {city.timezone}" if city else "the city's zone"
+            field.help_text = f"Local time in {where}."
+            field.widget.attrs["data-zone-from"] = self.add_prefix(city_field)
+        for city_field in set(self.local_times.values()):
+            self.fields[city_field].widget.attrs["data-zones"] = "true"
+            self.fields[city_field].label_from_instance = lambda city: f"{city} · {city.timezone}"
+
+    def clean(self):
+        # Attach zones before the parent's checks, which may raise: the model validation that runs
+        # afterwards must never see a naive datetime.
+        cleaned_data = self.cleaned_data
+        for field_name, city_field in self.local_times.items():
+            wall_clock, city = cleaned_data.get(field_name), cleaned_data.get(city_field)
+            if wall_clock is None:
+                continue
+            if city is None:
+                # No zone to read it in; the city field already carries its own error.
+                cleaned_data.pop(field_name)
+                continue
+            try:
+                cleaned_data[field_name] = make_local_aware(wall_clock, city.timezone)
+            except forms.ValidationError as error:
+                self.add_error(field_name, error)
+        return super().clean()
+
+
+def _attendee_field(form: DelegationChildForm) -> None:
+    field = form.fields["attendees"]
+    field.queryset = form.delegation.members.filter(is_active=True).select_related("organisation")
+    field.widget.attrs.update(SEARCHABLE)
+    field.help_text = "Leave empty when the whole delegation attends."
+
+
+class MeetingForm(LocalTimesForm):
+    local_times = {"starts_at": "city", "ends_at": "city"}
+    starts_at = LocalDateTimeField(label="Starts")
+    ends_at = LocalDateTimeField(label="Ends")
+
+    class Meta:
+        model = Meeting
+        fields = [
+            "title", "kind", "status", "city", "starts_at", "ends_at", "venue", "venue_local", "address",
+            "address_local", "counterparts", "attendees", "description", "staff_notes",
+        ]  # fmt: skip
+        widgets = {
+            "city": forms.Select(attrs=SEARCHABLE),
+            "counterparts": forms.SelectMultiple(attrs=SEARCHABLE),
+            "description": forms.Textarea(attrs={"rows": 3}),
+            "staff_notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _attendee_field(self)
+
+
+class TravelLegForm(LocalTimesForm):
+    local_times = {"departs_at": "origin", "arrives_at": "destination"}
+    departs_at = LocalDateTimeField(label="Departs")
+    arrives_at = LocalDateTimeField(label="Arrives")
+
+    class Meta:
+        model = TravelLeg
+        fields = [
+            "mode", "carrier", "number", "origin", "departs_at", "destination", "arrives_at", "status",
+            "booking_reference", "attendees", "notes",
+        ]  # fmt: skip
+        widgets = {
+            "origin": forms.Select(attrs=SEARCHABLE),
+            "destination": forms.Select(attrs=SEARCHABLE),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _attendee_field(self)
+
+
+class StayForm(DelegationChildForm):
+    class Meta:
+        model = Stay
+        fields = [
+            "city",
+            "arrival_date",
+            "departure_date",
+            "hotel_name",
+            "hotel_address",
+            "hotel_local_address",
+        ]
+        widgets = {
+            "city": forms.Select(attrs=SEARCHABLE),
+            "arrival_date": DATE_INPUT,
+            "departure_date": DATE_INPUT,
+        }
+
+
+class CityForm(VersionedModelForm):
+    timezone = forms.ChoiceField(choices=timezone_choices, widget=forms.Select(attrs=SEARCHABLE))
+
+    class Meta:
+        model = City
+        fields = ["name", "local_name", "country", "timezone", "latitude", "longitude"]

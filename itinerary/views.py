@@ -1,0 +1,166 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse, reverse_lazy
+from django.views.generic import CreateView, ListView, TemplateView, UpdateView
+
+from delegations.scoping import (
+    DelegationItemMixin,
+    DelegationScopedMixin,
+    ProtectedDeleteView,
+    StaffRequiredMixin,
+)
+from itinerary.conflicts import conflicts_by_entry, find_conflicts
+from itinerary.forms import CityForm, MeetingForm, StayForm, TravelLegForm
+from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.schedule import compose_days, load_mission
+from itinerary.services import item_cancel
+
+
+class ScheduleView(DelegationScopedMixin, TemplateView):
+    template_name = "itinerary/schedule.html"
+
+    def get_context_data(self, **kwargs):
+        mission = load_mission(self.delegation)
+        member = None
+        if member_id := self.request.GET.get("member"):
+            member = next((m for m in mission.members if str(m.pk) == member_id), None)
+        conflicts = find_conflicts(mission)
+        return super().get_context_data(
+            mission=mission,
+            member=member,
+            days=compose_days(mission, member=member),
+            conflicts=conflicts,
+            conflicts_by_entry=conflicts_by_entry(conflicts),
+            **kwargs,
+        )
+
+
+class ItemSaveMixin(DelegationItemMixin):
+    """After saving a meeting or leg, warn about the conflicts it is part of (saving is never blocked)."""
+
+    success_view = "schedule"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        key = f"{'leg' if isinstance(self.object, TravelLeg) else 'meeting'}-{self.object.pk}"
+        for conflict in find_conflicts(load_mission(self.delegation)):
+            if key in conflict.keys:
+                messages.warning(self.request, conflict.message)
+        return response
+
+
+class StayCreateView(DelegationItemMixin, CreateView):
+    model = Stay
+    form_class = StayForm
+
+
+class StayUpdateView(DelegationItemMixin, UpdateView):
+    model = Stay
+    form_class = StayForm
+
+
+class StayDeleteView(DelegationScopedMixin, ProtectedDeleteView):
+    model = Stay
+
+    def get_queryset(self):
+        return self.delegation.stays.all()
+
+    def get_success_url(self):
+        return reverse("delegation-overview", args=[self.delegation.slug])
+
+
+class MeetingCreateView(ItemSaveMixin, CreateView):
+    model = Meeting
+    form_class = MeetingForm
+
+
+class MeetingUpdateView(ItemSaveMixin, UpdateView):
+    model = Meeting
+    form_class = MeetingForm
+
+
+class TravelLegCreateView(ItemSaveMixin, CreateView):
+    model = TravelLeg
+    form_class = TravelLegForm
+
+
+class TravelLegUpdateView(ItemSaveMixin, UpdateView):
+    model = TravelLeg
+    form_class = TravelLegForm
+
+
+class ItemDeleteView(DelegationScopedMixin, ProtectedDeleteView):
+    def get_queryset(self):
+        return self.model.objects.filter(delegation=self.delegation)
+
+    def get_success_url(self):
+        return reverse("schedule", args=[self.delegation.slug])
+
+    def consequences(self):
+        return [
+            "it disappears from the schedule and the delegates' pages",
+            "calendar feeds stop listing it; to tell subscribers it is off, cancel it instead",
+        ]
+
+
+class MeetingDeleteView(ItemDeleteView):
+    model = Meeting
+
+
+class TravelLegDeleteView(ItemDeleteView):
+    model = TravelLeg
+
+
+class ItemCancelView(DelegationScopedMixin, TemplateView):
+    """GET asks for confirmation; POST cancels and keeps the item, so calendars show it as cancelled."""
+
+    template_name = "itinerary/confirm_cancel.html"
+    model = None
+
+    def get_item(self):
+        return get_object_or_404(self.model, delegation=self.delegation, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(object=self.get_item(), **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        item = self.get_item()
+        if item_cancel(item=item):
+            messages.success(
+                request, f"Cancelled “{item}”. It stays on the schedule and in feeds as cancelled."
+            )
+        else:
+            messages.info(request, f"“{item}” was already cancelled.")
+        return redirect("schedule", self.delegation.slug)
+
+
+class MeetingCancelView(ItemCancelView):
+    model = Meeting
+
+
+class TravelLegCancelView(ItemCancelView):
+    model = TravelLeg
+
+
+class CityListView(StaffRequiredMixin, ListView):
+    model = City
+    template_name = "itinerary/city_list.html"
+
+
+class CityCreateView(StaffRequiredMixin, CreateView):
+    model = City
+    form_class = CityForm
+    template_name = "form.html"
+    success_url = reverse_lazy("city-list")
+
+
+class CityUpdateView(StaffRequiredMixin, UpdateView):
+    model = City
+    form_class = CityForm
+    template_name = "form.html"
+    success_url = reverse_lazy("city-list")
+
+
+class CityDeleteView(StaffRequiredMixin, ProtectedDeleteView):
+    model = City
+    success_url = reverse_lazy("city-list")

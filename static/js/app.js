@@ -1,0 +1,44 @@
+// Progressive enhancement only: every page works without this file.
+(function () {
+  "use strict";
+
+  // Search-as-you-type for long pickers (organisations, members, cities, time zones).
+  function enhanceSelects(root) {
+    if (typeof TomSelect === "undefined") return;
+    root.querySelectorAll("select[data-search]").forEach(function (select) {
+      if (select.tomselect) return;
+      var options = { maxOptions: 500, hidePlaceholder: true };
+      if (select.multiple) options.plugins = ["remove_button"];
+      new TomSelect(select, options);
+    });
+  }
+
+  // Keep the "Local time in …" hint next to a datetime field in step with the chosen city.
+  function followZones(root) {
+    root.querySelectorAll("input[data-zone-from]").forEach(function (input) {
+      var select = root.querySelector('select[name="' + input.dataset.zoneFrom + '"]');
+      var hint = document.getElementById(input.id + "_helptext");
+      if (!select || !hint) return;
+      var update = function () {
+        var option = select.options[select.selectedIndex];
+        if (!option || !option.value) { hint.textContent = "Local time in the city's zone."; return; }
+        var parts = option.textContent.split(" · ");
+        hint.textContent = "Local time in " + parts[0].split(" (")[0] + ": " + parts[parts.length - 1] + ".";
+      };
+      select.addEventListener("change", update);
+    });
+  }
+
+  // The member filter on the schedule applies as soon as a member is chosen.
+  function autoSubmit(root) {
+    root.querySelectorAll("form.member-filter select").forEach(function (select) {
+      select.addEventListener("change", function () { select.form.submit(); });
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    enhanceSelects(document);
+    followZones(document);
+    autoSubmit(document);
+  });
+})();

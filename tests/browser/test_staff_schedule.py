@@ -1,0 +1,136 @@
+"""The staff journey of the issue, end to end in Chromium: build a mission, see it at local times."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from delegations.models import Delegation
+from itinerary.models import Meeting
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+PASSWORD = "correct horse battery staple"
+
+
+def pick(page, field_id: str, text: str) -> None:
+    """Choose an option in a search-as-you-type picker the way a person does: type, then Enter."""
+    control = page.locator(f"#{field_id}-ts-control")
+    control.click()
+    control.fill(text)
+    page.locator(f"#{field_id}-ts-dropdown .option", has_text=text).first.click()
+    page.keyboard.press("Escape")
+
+
+def log_in(page, live_server, username: str) -> None:
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    expect(page.get_by_role("heading", name="Your missions")).to_be_visible()
+
+
+def test_staff_build_a_mission_and_see_conflicts_and_stale_edits(page, context, live_server, screenshot):
+    UserFactory(username="planner", password=PASSWORD, is_staff=True)
+    log_in(page, live_server, "planner")
+
+    # A new mission.
+    page.click("text=New mission")
+    page.fill("#id_name", "Clean Tech Mission 2016")
+    page.fill("#id_slug", "clean-tech-2016")
+    page.fill("#id_start_date", "2016-10-24")
+    page.fill("#id_end_date", "2016-10-28")
+    page.click("button:has-text('Save')")
+    expect(page.get_by_role("heading", name="Clean Tech Mission 2016")).to_be_visible()
+
+    # A city, with its zone picked by typing.
+    page.goto(f"{live_server.url}/cities/new/")
+    page.fill("#id_name", "Beijing")
+    page.fill("#id_local_name", "北京")
+    page.fill("#id_country", "China")
+    pick(page, "id_timezone", "Asia/Shanghai")
+    page.click("button:has-text('Save')")
+    expect(page.get_by_role("cell", name="Asia/Shanghai")).to_be_visible()
+
+    # A stay and two members.
+    overview = f"{live_server.url}/delegations/clean-tech-2016/"
+    page.goto(overview)
+    page.click("text=Add stay")
+    pick(page, "id_city", "Beijing")
+    page.fill("#id_arrival_date", "2016-10-24")
+    page.fill("#id_departure_date", "2016-10-28")
+    page.fill("#id_hotel_name", "China World Hotel")
+    page.click("button:has-text('Save')")
+    for name in ("Panorea Avdis", "Robert B. Weisenmiller"):
+        page.click("text=Add member")
+        page.fill("#id_full_name", name)
+        page.click("button:has-text('Save')")
+        expect(page.get_by_role("link", name=name)).to_be_visible()
+
+    # A meeting in Beijing at 09:30 local time, attended by Avdis.
+    page.goto(f"{overview}schedule/")
+    page.click("text=Add meeting")
+    page.fill("#id_title", "Ministry of Commerce")
+    pick(page, "id_city", "Beijing")
+    expect(page.locator("#id_starts_at_helptext")).to_contain_text("Asia/Shanghai")
+    page.fill("#id_starts_at", "2016-10-25T09:30")
+    page.fill("#id_ends_at", "2016-10-25T11:00")
+    pick(page, "id_attendees", "Panorea Avdis")
+    page.click("button:has-text('Save')")
+    meeting = Meeting.objects.get(title="Ministry of Commerce")
+    first = page.locator(f'[data-entry="meeting-{meeting.pk}"]')
+    expect(first.locator(".entry-time")).to_have_text("09:30–11:00 CST")
+    assert meeting.starts_at.isoformat() == "2016-10-25T01:30:00+00:00"  # 09:30 in Beijing is 01:30 UTC
+
+    # A second, overlapping meeting with Avdis: a double booking.
+    page.click("text=Add meeting")
+    page.fill("#id_title", "LeEco")
+    pick(page, "id_city", "Beijing")
+    page.fill("#id_starts_at", "2016-10-25T10:30")
+    page.fill("#id_ends_at", "2016-10-25T12:00")
+    pick(page, "id_attendees", "Panorea Avdis")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".alert-warning").first).to_contain_text("Double-booked: Panorea Avdis")
+    expect(first.locator(".conflict")).to_contain_text("Double-booked")
+    screenshot(page, "staff-schedule")
+
+    # The same meeting edited in two tabs: the second save is refused and keeps its input.
+    edit_url = f"{overview}meetings/{meeting.pk}/edit/"
+    other = context.new_page()
+    page.goto(edit_url)
+    other.goto(edit_url)
+    page.fill("#id_venue", "Ministry of Commerce, north gate")
+    page.click("button:has-text('Save')")
+    expect(page.locator(".alert-success")).to_contain_text("Saved meeting")
+    other.fill("#id_venue", "Somewhere else entirely")
+    other.click("button:has-text('Save')")
+    expect(other.locator(".alert-block, .alert-danger").first).to_contain_text("Someone else changed this meeting")
+    expect(other.locator("#id_venue")).to_have_value("Somewhere else entirely")
+    meeting.refresh_from_db()
+    assert meeting.venue == "Ministry of Commerce, north gate"
+    screenshot(other, "staff-stale-edit")
+    assert Delegation.objects.get(slug="clean-tech-2016").staff.filter(username="planner").exists()
+
+
+def test_schedule_is_usable_at_phone_width(browser, live_server, screenshot):
+    from itinerary.demo_missions import load_demo_missions
+
+    load_demo_missions()
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    page = context.new_page()
+    log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/delegations/california-china-trade-mission-2016/schedule/")
+    expect(page.locator("[data-entry]", has_text="MOFCOM and CCCME").locator(".entry-time")).to_have_text(
+        "09:30–11:30 CST"
+    )
+    expect(page.locator("[data-entry]", has_text="Pre-departure briefing").locator(".entry-time")).to_have_text(
+        "10:00–11:30 PDT"
+    )
+    # Nothing wider than the phone's screen.
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0
+    screenshot(page, "schedule-390px", full_page=False)
+    context.close()

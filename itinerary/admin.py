@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 
 
 @admin.register(City)
@@ -24,14 +24,22 @@ class ScheduledItemAdmin(admin.ModelAdmin):
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
 
 
+class CounterpartInline(admin.TabularInline):
+    model = MeetingCounterpart
+    autocomplete_fields = ["organisation"]
+    extra = 1
+    verbose_name = "counterpart"
+
+
 @admin.register(Meeting)
 class MeetingAdmin(ScheduledItemAdmin):
+    inlines = [CounterpartInline]
     list_display = ["title", "delegation", "kind", "city", "local_time", "status", "sequence"]
     list_filter = ["delegation", "city", "kind", "status", "starts_at"]
     search_fields = ["title", "venue", "venue_local", "counterparts__name", "counterparts__local_name"]
     list_select_related = ["delegation", "city"]
     date_hierarchy = "starts_at"
-    autocomplete_fields = [*ScheduledItemAdmin.autocomplete_fields, "city", "counterparts"]
+    autocomplete_fields = [*ScheduledItemAdmin.autocomplete_fields, "city"]
 
     @admin.display(description="Local time", ordering="starts_at")
     def local_time(self, obj) -> str:

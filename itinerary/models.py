@@ -1,7 +1,7 @@
 """Where and when: cities, stays, meetings and travel legs."""
 
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -125,6 +125,13 @@ class Stay(models.Model):
         return self.arrival_date <= day <= self.departure_date
 
 
+def _comparable(value):
+    """Datetimes in UTC: PEP 495 makes an ambiguous local time unequal to the same instant elsewhere."""
+    if isinstance(value, datetime) and value.tzinfo is not None:
+        return value.astimezone(UTC)
+    return value
+
+
 class ItemStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     TENTATIVE = "tentative", "Tentative"
@@ -189,7 +196,7 @@ class ScheduledItem(models.Model):
         loaded = getattr(self, "_loaded", None)
         if not loaded:
             return False
-        return any(getattr(self, name) != value for name, value in loaded.items())
+        return any(_comparable(getattr(self, name)) != _comparable(value) for name, value in loaded.items())
 
     @property
     def is_cancelled(self) -> bool:
@@ -227,7 +234,9 @@ class Meeting(ScheduledItem):
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
-    counterparts = models.ManyToManyField(Organisation, blank=True, related_name="meetings")
+    counterparts = models.ManyToManyField(
+        Organisation, blank=True, related_name="meetings", through="MeetingCounterpart"
+    )
     description = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
     staff_notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
 
@@ -253,6 +262,21 @@ class Meeting(ScheduledItem):
     @property
     def local_end(self):
         return timezone.localtime(self.ends_at, self.city.zone)
+
+
+class MeetingCounterpart(models.Model):
+    """Links a meeting to an organisation it meets; an organisation someone meets cannot be deleted."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "organisation"], name="counterpart_once_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} in “{self.meeting.title}”"
 
 
 class TravelLeg(ScheduledItem):

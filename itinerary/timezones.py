@@ -41,7 +41,8 @@ def make_local_aware(wall_clock: datetime, zone_name: str) -> datetime:
     In the spring-forward gap (e.g. 02:30 on the second Sunday of March in California) the time does
     not exist: refuse it rather than silently move the meeting by an hour. In the autumn fall-back
     hour the time happens twice: take the first occurrence (fold=0, still daylight time), as
-    calendar applications do.
+    calendar applications do. The result is in UTC: PEP 495 makes an ambiguous local time compare
+    unequal to every time in another zone, even itself in UTC.
     """
     tz = zone(zone_name)
     aware = wall_clock.replace(tzinfo=tz, fold=0)
@@ -51,4 +52,4 @@ def make_local_aware(wall_clock: datetime, zone_name: str) -> datetime:
             code="nonexistent_local_time",
             params={"time": wall_clock.strftime("%d %b %Y %H:%M"), "zone": zone_name},
         )
-    return aware
+    return aware.astimezone(UTC)

@@ -1,3 +1,6 @@
+import pytest
+
+
 def pytest_report_header(config):
     """Say which database this run uses, so CI logs show SQLite and PostgreSQL runs apart."""
     from django.conf import settings
@@ -6,3 +9,9 @@ def pytest_report_header(config):
     engine = database["ENGINE"].rsplit(".", 1)[-1]
     where = f"{database.get('HOST')}:{database.get('PORT')}" if database.get("HOST") else "embedded file"
     return f"database: {engine} ({where})"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The real PBKDF2 hasher costs ~0.3 s a user; the tests check who may log in, not the hash.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

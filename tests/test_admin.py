@@ -67,7 +67,7 @@ def test_admin_is_closed_to_anonymous_and_non_staff_users(client):
     from tests.factories import UserFactory
 
     response = client.get(_admin_url(Member, "changelist"))
-    assert response.status_code == 302 and "/admin/login/" in response["Location"]
+    assert response.status_code == 302 and "/login/" in response["Location"]
     client.force_login(UserFactory(is_staff=False))
     response = client.get(_admin_url(Member, "changelist"))
     assert response.status_code == 302 and "/admin/login/" in response["Location"]

@@ -106,7 +106,9 @@ def test_staff_build_a_mission_and_see_conflicts_and_stale_edits(page, context, 
     expect(page.locator(".alert-success")).to_contain_text("Saved meeting")
     other.fill("#id_venue", "Somewhere else entirely")
     other.click("button:has-text('Save')")
-    expect(other.locator(".alert-block, .alert-danger").first).to_contain_text("Someone else changed this meeting")
+    expect(other.locator(".alert-block, .alert-danger").first).to_contain_text(
+        "Someone else changed this meeting"
+    )
     expect(other.locator("#id_venue")).to_have_value("Somewhere else entirely")
     meeting.refresh_from_db()
     assert meeting.venue == "Ministry of Commerce, north gate"
@@ -119,16 +121,18 @@ def test_schedule_is_usable_at_phone_width(browser, live_server, screenshot):
 
     load_demo_missions()
     UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
-    context = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True)
+    context = browser.new_context(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
+    )
     page = context.new_page()
     log_in(page, live_server, "root")
     page.goto(f"{live_server.url}/delegations/california-china-trade-mission-2016/schedule/")
     expect(page.locator("[data-entry]", has_text="MOFCOM and CCCME").locator(".entry-time")).to_have_text(
         "09:30–11:30 CST"
     )
-    expect(page.locator("[data-entry]", has_text="Pre-departure briefing").locator(".entry-time")).to_have_text(
-        "10:00–11:30 PDT"
-    )
+    expect(
+        page.locator("[data-entry]", has_text="Pre-departure briefing").locator(".entry-time")
+    ).to_have_text("10:00–11:30 PDT")
     # Nothing wider than the phone's screen.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

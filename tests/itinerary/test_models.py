@@ -278,3 +278,12 @@ def test_leg_sequence_stays_when_only_the_booking_reference_changes():
     leg.save()
     leg.refresh_from_db()
     assert leg.sequence == 0
+
+
+def test_meeting_sequence_stays_when_an_ambiguous_local_time_is_saved_again(sacramento):
+    # 01:30 on 6 Nov 2016 happened twice in California; saving the same instant must not bump SEQUENCE.
+    meeting = MeetingFactory(city=sacramento, starts_at=local(sacramento, "2016-11-06 01:30"))
+    meeting = _reloaded(meeting)
+    meeting.starts_at = local(sacramento, "2016-11-06 01:30")
+    meeting.save()
+    assert _reloaded(meeting).sequence == 0

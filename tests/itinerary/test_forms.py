@@ -1,0 +1,117 @@
+"""Datetimes are typed in the chosen city's local time and stored in UTC, right across DST."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from itinerary.forms import MeetingForm, TravelLegForm
+from tests.factories import CityFactory, DelegationFactory, MeetingFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delegation():
+    return DelegationFactory()
+
+
+@pytest.fixture
+def sacramento():
+    return CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
+
+
+def meeting_form(delegation, city, starts, ends, **extra):
+    data = {"title": "Briefing", "kind": "briefing", "status": "confirmed", "city": city.pk,
+            "starts_at": starts, "ends_at": ends, **extra}  # fmt: skip
+    return MeetingForm(data=data, delegation=delegation)
+
+
+@pytest.mark.parametrize(
+    ("typed", "utc"),
+    [
+        ("2016-11-04T09:30", datetime(2016, 11, 4, 16, 30, tzinfo=UTC)),  # PDT, UTC-7
+        ("2016-11-07T09:30", datetime(2016, 11, 7, 17, 30, tzinfo=UTC)),  # PST, UTC-8
+        ("2016-03-14T09:30", datetime(2016, 3, 14, 16, 30, tzinfo=UTC)),  # PDT again after 13 March
+    ],
+)
+def test_meeting_time_typed_in_sacramento_is_stored_in_utc_across_dst(delegation, sacramento, typed, utc):
+    form = meeting_form(delegation, sacramento, typed, typed.replace("09:30", "10:30"))
+    assert form.is_valid(), form.errors
+    assert form.save().starts_at == utc
+
+
+def test_meeting_time_typed_in_beijing_is_eight_hours_ahead_of_utc(delegation):
+    beijing = CityFactory()
+    form = meeting_form(delegation, beijing, "2016-10-25T09:30", "2016-10-25T11:00")
+    assert form.is_valid(), form.errors
+    assert form.save().starts_at == datetime(2016, 10, 25, 1, 30, tzinfo=UTC)
+
+
+def test_a_time_that_does_not_exist_in_the_city_is_refused(delegation, sacramento):
+    # 13 March 2016 02:30 never happened in California: clocks went from 02:00 to 03:00.
+    form = meeting_form(delegation, sacramento, "2016-03-13T02:30", "2016-03-13T04:00")
+    assert not form.is_valid()
+    assert "does not exist in America/Los_Angeles" in form.errors["starts_at"][0]
+
+
+def test_an_ambiguous_time_takes_the_first_occurrence(delegation, sacramento):
+    # 6 November 2016 01:30 happened twice in California; the first is still PDT (08:30 UTC).
+    form = meeting_form(delegation, sacramento, "2016-11-06T01:30", "2016-11-06T03:00")
+    assert form.is_valid(), form.errors
+    assert form.save().starts_at == datetime(2016, 11, 6, 8, 30, tzinfo=UTC)
+
+
+def test_editing_shows_the_stored_time_in_the_city_zone(delegation, sacramento):
+    meeting = MeetingFactory(
+        delegation=delegation, city=sacramento,
+        starts_at=datetime(2016, 11, 7, 17, 30, tzinfo=UTC),
+        ends_at=datetime(2016, 11, 7, 18, 30, tzinfo=UTC),
+    )  # fmt: skip
+    form = MeetingForm(instance=meeting, delegation=delegation)
+    assert 'value="2016-11-07T09:30"' in str(form["starts_at"])
+    assert "America/Los_Angeles" in form.fields["starts_at"].help_text
+
+
+def test_end_before_start_is_a_form_error_not_a_crash(delegation, sacramento):
+    form = meeting_form(delegation, sacramento, "2016-11-07T10:30", "2016-11-07T09:30")
+    assert not form.is_valid()
+    assert "must end after it starts" in str(form.errors)
+
+
+def test_missing_city_gives_a_field_error_and_no_time_conversion(delegation):
+    form = MeetingForm(
+        data={"title": "x", "kind": "forum", "status": "confirmed", "starts_at": "2016-10-25T09:30",
+              "ends_at": "2016-10-25T10:30"},
+        delegation=delegation,
+    )  # fmt: skip
+    assert not form.is_valid()
+    assert "city" in form.errors
+
+
+def test_leg_departs_in_origin_zone_and_arrives_in_destination_zone(delegation, sacramento):
+    beijing = CityFactory()
+    form = TravelLegForm(
+        data={"mode": "flight", "origin": sacramento.pk, "destination": beijing.pk, "status": "confirmed",
+              "departs_at": "2016-10-23T12:50", "arrives_at": "2016-10-24T16:55"},
+        delegation=delegation,
+    )  # fmt: skip
+    assert form.is_valid(), form.errors
+    leg = form.save()
+    assert leg.departs_at == datetime(2016, 10, 23, 19, 50, tzinfo=UTC)
+    assert leg.arrives_at == datetime(2016, 10, 24, 8, 55, tzinfo=UTC)
+
+
+def test_attendees_are_limited_to_the_delegations_active_members(delegation, sacramento):
+    from tests.factories import MemberFactory
+
+    own = MemberFactory(delegation=delegation)
+    MemberFactory(delegation=delegation, is_active=False)
+    stranger = MemberFactory()
+    form = meeting_form(
+        delegation, sacramento, "2016-11-07T09:30", "2016-11-07T10:30", attendees=[stranger.pk]
+    )
+    assert not form.is_valid()
+    assert "attendees" in form.errors
+    assert list(form.fields["attendees"].queryset) == [own]

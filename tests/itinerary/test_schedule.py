@@ -1,0 +1,113 @@
+from datetime import date
+
+import pytest
+
+from itinerary.models import ItemStatus
+from itinerary.schedule import compose_days, load_mission
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    TravelLegFactory,
+    local,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delegation():
+    return DelegationFactory(start_date=date(2016, 10, 23), end_date=date(2016, 10, 26))
+
+
+@pytest.fixture
+def beijing():
+    return CityFactory()
+
+
+@pytest.fixture
+def san_francisco():
+    return CityFactory(name="San Francisco", country="United States", timezone="America/Los_Angeles")
+
+
+def test_compose_days_covers_every_date_of_the_mission_in_order(delegation):
+    days = compose_days(load_mission(delegation))
+    assert [day.date for day in days] == [date(2016, 10, d) for d in (23, 24, 25, 26)]
+    assert all(day.entries == [] for day in days)
+
+
+def test_items_land_on_their_local_start_date_sorted_by_time(delegation, beijing):
+    # 00:30 on the 25th in Beijing is still the 24th in UTC: the day is the local one.
+    late = MeetingFactory(
+        delegation=delegation, city=beijing, title="Late", starts_at=local(beijing, "2016-10-25 15:00")
+    )
+    early = MeetingFactory(
+        delegation=delegation, city=beijing, title="Early", starts_at=local(beijing, "2016-10-25 00:30")
+    )
+    days = {day.date: day for day in compose_days(load_mission(delegation))}
+    assert [entry.item for entry in days[date(2016, 10, 25)].entries] == [early, late]
+    assert days[date(2016, 10, 24)].entries == []
+
+
+def test_a_flight_across_the_date_line_belongs_to_its_departure_day(delegation, beijing, san_francisco):
+    leg = TravelLegFactory(delegation=delegation, origin=san_francisco, destination=beijing)
+    days = {day.date: day for day in compose_days(load_mission(delegation))}
+    [entry] = days[date(2016, 10, 23)].entries
+    assert entry.item == leg
+    assert entry.local_start.strftime("%H:%M %Z") == "12:50 PDT"
+    assert entry.local_end.strftime("%d %H:%M %Z") == "24 16:55 CST"
+    assert days[date(2016, 10, 23)].route_label == "San Francisco → Beijing"
+
+
+def test_day_route_shows_the_changeover_between_stays(delegation, beijing):
+    nanjing = CityFactory(name="Nanjing", local_name="南京")
+    StayFactory(
+        delegation=delegation,
+        city=beijing,
+        arrival_date=date(2016, 10, 23),
+        departure_date=date(2016, 10, 25),
+    )
+    StayFactory(
+        delegation=delegation,
+        city=nanjing,
+        arrival_date=date(2016, 10, 25),
+        departure_date=date(2016, 10, 26),
+    )
+    days = {day.date: day.route_label for day in compose_days(load_mission(delegation))}
+    assert days[date(2016, 10, 24)] == "Beijing"
+    assert days[date(2016, 10, 25)] == "Beijing → Nanjing"
+    assert days[date(2016, 10, 26)] == "Nanjing"
+
+
+def test_items_outside_the_mission_dates_get_their_own_day(delegation, beijing):
+    MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-30 10:00"))
+    days = compose_days(load_mission(delegation))
+    assert days[-1].date == date(2016, 10, 30)
+    assert len(days[-1].entries) == 1
+
+
+def test_member_schedule_has_their_items_and_whole_delegation_items_only(delegation, beijing):
+    avdis, other = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
+    everyone = MeetingFactory(delegation=delegation, city=beijing, title="Forum")
+    own = MeetingFactory(delegation=delegation, city=beijing, title="LeEco")
+    own.attendees.add(avdis)
+    not_theirs = MeetingFactory(delegation=delegation, city=beijing, title="MOFCOM")
+    not_theirs.attendees.add(other)
+    mission = load_mission(delegation)
+    titles = {entry.title for day in compose_days(mission, member=avdis) for entry in day.entries}
+    assert titles == {everyone.title, own.title}
+    all_titles = {entry.title for day in compose_days(mission) for entry in day.entries}
+    assert all_titles == {"Forum", "LeEco", "MOFCOM"}
+
+
+def test_cancelled_items_stay_in_the_schedule_marked_cancelled(delegation, beijing):
+    MeetingFactory(delegation=delegation, city=beijing, status=ItemStatus.CANCELLED)
+    [entry] = [entry for day in compose_days(load_mission(delegation)) for entry in day.entries]
+    assert entry.is_cancelled
+
+
+def test_other_delegations_items_never_appear(delegation, beijing):
+    MeetingFactory(city=beijing)  # another delegation's
+    assert load_mission(delegation).entries == []

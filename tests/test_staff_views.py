@@ -1,0 +1,254 @@
+"""Staff pages: saving, stale edits, cancelling, deleting, and constant query counts."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.urls import reverse
+
+from delegations.models import Delegation, Member
+from itinerary.models import ItemStatus, Meeting
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    OrganisationFactory,
+    StayFactory,
+    TravelLegFactory,
+    UserFactory,
+    local,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def delegation():
+    return DelegationFactory(slug="ca-china-2016", start_date=date(2016, 10, 21), end_date=date(2016, 11, 5))
+
+
+@pytest.fixture
+def staff_client(client, delegation):
+    user = UserFactory(username="planner")
+    delegation.staff.add(user)
+    client.force_login(user)
+    return client
+
+
+def _meeting_data(meeting, **changes):
+    data = {
+        "title": meeting.title, "kind": meeting.kind, "status": meeting.status, "city": meeting.city_id,
+        "starts_at": meeting.local_start.strftime("%Y-%m-%dT%H:%M"),
+        "ends_at": meeting.local_end.strftime("%Y-%m-%dT%H:%M"),
+        "venue": meeting.venue, "version": meeting.updated_at.isoformat(),
+    }  # fmt: skip
+    data.update(changes)
+    return data
+
+
+def test_creating_a_delegation_adds_the_creator_to_its_staff(client):
+    user = UserFactory(username="planner")
+    client.force_login(user)
+    response = client.post(
+        reverse("delegation-create"),
+        {"name": "CIIE 2021", "slug": "ciie-2021", "start_date": "2021-11-03", "end_date": "2021-11-10",
+         "home_timezone": "Asia/Shanghai", "travel_buffer_minutes": "30"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    assert Delegation.objects.get(slug="ciie-2021").staff.get() == user
+
+
+def test_invalid_delegation_form_rerenders_with_field_errors(staff_client):
+    response = staff_client.post(
+        reverse("delegation-create"),
+        {"name": "", "slug": "not a slug!", "start_date": "2021-11-10", "end_date": "2021-11-03",
+         "home_timezone": "Mars/Olympus", "travel_buffer_minutes": "-5"},
+    )  # fmt: skip
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert {"name", "slug", "home_timezone", "travel_buffer_minutes"} <= set(errors)
+
+
+def test_editing_a_meeting_saves_and_warns_about_its_conflicts(staff_client, delegation):
+    avdis = MemberFactory(delegation=delegation, full_name="Panorea Avdis")
+    first = MeetingFactory(delegation=delegation, title="MOFCOM")
+    second = MeetingFactory(
+        delegation=delegation, title="LeEco", starts_at=first.starts_at + timedelta(hours=3)
+    )
+    first.attendees.add(avdis)
+    second.attendees.add(avdis)
+    url = reverse("meeting-edit", args=[delegation.slug, second.pk])
+    response = staff_client.post(
+        url, _meeting_data(second, starts_at=first.local_start.strftime("%Y-%m-%dT%H:%M"))
+    )
+    assert response.status_code == 302
+    second.refresh_from_db()
+    assert second.starts_at == first.starts_at
+    assert second.sequence == 1
+    shown = [str(m) for m in staff_client.get(response["Location"]).context["messages"]]
+    assert any("Double-booked: Panorea Avdis" in text for text in shown)
+
+
+def test_a_stale_edit_is_refused_and_keeps_the_users_input(staff_client, delegation):
+    meeting = MeetingFactory(delegation=delegation, venue="China World Hotel")
+    opened = _meeting_data(meeting, venue="My venue")
+    meeting.venue = "Someone else's venue"
+    meeting.save()  # another user saves first
+    url = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
+    response = staff_client.post(url, opened)
+    assert response.status_code == 200
+    assert "Someone else changed this meeting" in response.content.decode()
+    assert response.context["form"]["venue"].value() == "My venue"
+    meeting.refresh_from_db()
+    assert meeting.venue == "Someone else's venue"
+    # Saving again, having seen the warning, replaces it deliberately.
+    resubmit = {**opened, "version": response.context["form"]["version"].value()}
+    assert staff_client.post(url, resubmit).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.venue == "My venue"
+
+
+def test_an_edit_of_a_deleted_item_is_refused_not_a_crash(staff_client, delegation):
+    member = MemberFactory(delegation=delegation)
+    url = reverse("member-edit", args=[delegation.slug, member.pk])
+    data = {
+        "full_name": "New name",
+        "role": "executive",
+        "is_active": "on",
+        "version": member.updated_at.isoformat(),
+    }
+    Member.objects.filter(pk=member.pk).delete()
+    assert staff_client.post(url, data).status_code == 404
+
+
+def test_stale_edits_are_refused_for_every_kind_of_form(staff_client, delegation):
+    member = MemberFactory(delegation=delegation, full_name="Old")
+    url = reverse("member-edit", args=[delegation.slug, member.pk])
+    data = {
+        "full_name": "Mine",
+        "role": "executive",
+        "is_active": "on",
+        "version": member.updated_at.isoformat(),
+    }
+    Member.objects.filter(pk=member.pk).update(
+        full_name="Theirs", updated_at=member.updated_at + timedelta(seconds=1)
+    )
+    response = staff_client.post(url, data)
+    assert response.status_code == 200
+    assert "Someone else changed this member" in response.content.decode()
+    member.refresh_from_db()
+    assert member.full_name == "Theirs"
+
+
+def test_cancelling_keeps_the_meeting_and_bumps_its_sequence(staff_client, delegation):
+    meeting = MeetingFactory(delegation=delegation)
+    url = reverse("meeting-cancel", args=[delegation.slug, meeting.pk])
+    assert staff_client.get(url).status_code == 200
+    assert staff_client.post(url).status_code == 302
+    meeting.refresh_from_db()
+    assert meeting.status == ItemStatus.CANCELLED
+    assert meeting.sequence == 1
+    staff_client.post(url)  # twice is harmless
+    meeting.refresh_from_db()
+    assert meeting.sequence == 1
+
+
+def test_deleting_a_delegation_names_what_goes_with_it(staff_client, delegation):
+    MemberFactory.create_batch(3, delegation=delegation)
+    MeetingFactory.create_batch(2, delegation=delegation)
+    url = reverse("delegation-delete", args=[delegation.slug])
+    content = staff_client.get(url).content.decode()
+    assert "3 members" in content and "2 meetings" in content
+    assert staff_client.post(url).status_code == 302
+    assert not Delegation.objects.filter(pk=delegation.pk).exists()
+    assert not Meeting.objects.exists()
+
+
+def test_deleting_an_organisation_in_use_is_refused_readably(staff_client, delegation):
+    organisation = OrganisationFactory(name="LeEco")
+    MeetingFactory(delegation=delegation, title="LeEco visit").counterparts.add(organisation)
+    url = reverse("organisation-delete", args=[organisation.pk])
+    page = staff_client.get(url).content.decode()
+    assert "cannot be deleted while it is in use" in page and "LeEco visit" in page
+    response = staff_client.post(url, follow=True)
+    assert response.status_code == 200
+    assert "is still in use and was not deleted" in response.content.decode()
+    assert type(organisation).objects.filter(pk=organisation.pk).exists()
+
+
+def test_a_member_email_taken_in_the_delegation_is_a_form_error(staff_client, delegation):
+    MemberFactory(delegation=delegation, email="avdis@gobiz.ca.gov")
+    response = staff_client.post(
+        reverse("member-create", args=[delegation.slug]),
+        {"full_name": "Someone", "role": "executive", "email": "AVDIS@gobiz.ca.gov", "is_active": "on"},
+    )
+    assert response.status_code == 200
+    assert "already has this e-mail address" in response.content.decode()
+
+
+def test_a_stay_outside_the_mission_is_a_form_error(staff_client, delegation):
+    city = CityFactory()
+    response = staff_client.post(
+        reverse("stay-create", args=[delegation.slug]),
+        {"city": city.pk, "arrival_date": "2016-11-04", "departure_date": "2016-11-09"},
+    )
+    assert response.status_code == 200
+    assert "within the delegation" in response.content.decode()
+
+
+def test_schedule_shows_meetings_at_local_time_with_the_zone(staff_client, delegation):
+    beijing = CityFactory()
+    sacramento = CityFactory(name="Sacramento", country="United States", timezone="America/Los_Angeles")
+    MeetingFactory(
+        delegation=delegation, city=beijing, title="MOFCOM", starts_at=local(beijing, "2016-10-26 09:30")
+    )
+    MeetingFactory(
+        delegation=delegation,
+        city=sacramento,
+        title="Briefing",
+        starts_at=local(sacramento, "2016-10-21 10:00"),
+    )
+    content = staff_client.get(reverse("schedule", args=[delegation.slug])).content.decode()
+    assert "09:30–10:30 CST" in content
+    assert "10:00–11:00 PDT" in content
+
+
+# --- query counts ---------------------------------------------------------------------------------
+
+
+def _grow_mission(delegation, meetings: int) -> None:
+    beijing = CityFactory()
+    StayFactory(
+        delegation=delegation,
+        city=beijing,
+        arrival_date=delegation.start_date,
+        departure_date=delegation.end_date,
+    )
+    members = MemberFactory.create_batch(5, delegation=delegation, organisation=OrganisationFactory())
+    organisations = OrganisationFactory.create_batch(3)
+    start = local(beijing, "2016-10-22 08:00")
+    Meeting.objects.bulk_create(
+        Meeting(
+            delegation=delegation, city=beijing, title=f"Meeting {n}", venue=f"Venue {n % 7}",
+            starts_at=start + timedelta(hours=3 * n), ends_at=start + timedelta(hours=3 * n, minutes=45),
+        )
+        for n in range(meetings)
+    )  # fmt: skip
+    for n, meeting in enumerate(delegation.meetings.all()):
+        meeting.attendees.add(members[n % 5])
+        meeting.counterparts.add(organisations[n % 3])
+    TravelLegFactory.create_batch(2, delegation=delegation)
+
+
+@pytest.mark.parametrize("size", [10, 300])
+@pytest.mark.parametrize("name", ["dashboard", "delegation-overview", "schedule"])
+def test_staff_pages_take_the_same_number_of_queries_at_any_size(
+    staff_client, delegation, django_assert_max_num_queries, name, size
+):
+    _grow_mission(delegation, size)
+    url = reverse(name) if name == "dashboard" else reverse(name, args=[delegation.slug])
+    with django_assert_max_num_queries(14):
+        response = staff_client.get(url)
+    assert response.status_code == 200
+    if name == "schedule":
+        assert response.content.decode().count("data-entry=") == size + 2

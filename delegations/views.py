@@ -1,7 +1,9 @@
 from django.contrib import messages
 from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
 from django.utils import timezone
+from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
 from delegations.forms import DelegationForm, MemberForm, OrganisationForm
@@ -12,7 +14,9 @@ from delegations.scoping import (
     ProtectedDeleteView,
     StaffRequiredMixin,
 )
+from delegations.tokens import rotate_delegation_token, rotate_member_tokens
 from itinerary.conflicts import find_conflicts
+from itinerary.delegate_page import delegation_feed_url, member_feed_links
 from itinerary.schedule import load_mission, load_missions
 
 
@@ -53,6 +57,7 @@ class DelegationOverviewView(DelegationScopedMixin, TemplateView):
             conflicts=find_conflicts(mission),
             meeting_count=sum(1 for entry in mission.entries if not entry.is_leg),
             leg_count=sum(1 for entry in mission.entries if entry.is_leg),
+            delegation_feed_url=delegation_feed_url(self.delegation),
             **kwargs,
         )
 
@@ -138,6 +143,9 @@ class MemberDeleteView(DelegationScopedMixin, ProtectedDeleteView):
 class MemberDetailView(DelegationScopedMixin, DetailView):
     template_name = "delegations/member_detail.html"
 
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(links=member_feed_links(self.object), **kwargs)
+
     def get_queryset(self):
         return self.delegation.members.select_related("organisation")
 
@@ -171,3 +179,26 @@ class OrganisationUpdateView(StaffRequiredMixin, UpdateView):
 class OrganisationDeleteView(StaffRequiredMixin, ProtectedDeleteView):
     model = Organisation
     success_url = reverse_lazy("organisation-list")
+
+
+class MemberRotateTokenView(DelegationScopedMixin, View):
+    """POST only: a new secret link for one member; the old page and feed URLs 404 at once."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        member = get_object_or_404(self.delegation.members, pk=kwargs["pk"])
+        rotate_member_tokens(members=Member.objects.filter(pk=member.pk))
+        messages.success(
+            request, f"{member.full_name} has a new link. Send it to them: the old one no longer works."
+        )
+        return redirect("member-detail", self.delegation.slug, member.pk)
+
+
+class DelegationRotateTokenView(DelegationScopedMixin, View):
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        rotate_delegation_token(delegation=self.delegation)
+        messages.success(request, "The delegation feed has a new address; the old one no longer works.")
+        return redirect("delegation-overview", self.delegation.slug)

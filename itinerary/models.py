@@ -175,6 +175,8 @@ class ScheduledItem(models.Model):
         abstract = True
 
     def save(self, *args, **kwargs):
+        # Attendee changes right after creation are part of creating, not news for anyone's feed.
+        self._just_created = self._state.adding
         if self.pk and self.sequence_fields_changed():
             # Increment in the database, so two concurrent saves cannot both write the same number.
             self.sequence = F("sequence") + 1
@@ -328,3 +330,60 @@ class TravelLeg(ScheduledItem):
     @property
     def local_arrival(self):
         return timezone.localtime(self.arrives_at, self.destination.zone)
+
+
+class DeletedItem(models.Model):
+    """What calendar clients need to remove an item that was deleted outright.
+
+    Feeds keep it as a STATUS:CANCELLED event with a higher SEQUENCE, so subscribers' copies go away
+    instead of lingering forever.
+    """
+
+    delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="deleted_items")
+    uid = models.UUIDField(unique=True)
+    summary = models.CharField(max_length=300)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    start_timezone = models.CharField(max_length=64)
+    end_timezone = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField()
+    attendee_ids = models.JSONField(default=list, blank=True, help_text="Empty: the whole delegation.")
+    created_at = models.DateTimeField(help_text="When the item itself was created.")
+    deleted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["starts_at"]
+
+    def __str__(self) -> str:
+        return f"{self.summary} (deleted)"
+
+    @property
+    def ical_uid(self) -> str:
+        return f"{self.uid}@{settings.FEED_UID_DOMAIN}"
+
+
+class FeedWithdrawal(models.Model):
+    """A member was taken off an item they had in their personal feed.
+
+    Their feed keeps the item as STATUS:CANCELLED so their calendar drops it; the row goes away when
+    they are put back on the item.
+    """
+
+    member = models.ForeignKey(Member, on_delete=models.CASCADE, related_name="feed_withdrawals")
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    leg = models.ForeignKey(TravelLeg, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    withdrawn_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(meeting__isnull=True, leg__isnull=False)
+                | Q(meeting__isnull=False, leg__isnull=True),
+                name="withdrawal_of_one_item",
+            ),
+            models.UniqueConstraint(fields=["member", "meeting"], name="withdrawal_once_per_meeting"),
+            models.UniqueConstraint(fields=["member", "leg"], name="withdrawal_once_per_leg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} off {self.meeting or self.leg}"

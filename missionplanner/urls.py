@@ -3,6 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from delegations import views as delegation_views
+from itinerary import public_views
 from itinerary import views as itinerary_views
 from missionplanner import views
 
@@ -22,6 +23,8 @@ delegation_patterns = [
     path("members/<int:pk>/", d.MemberDetailView.as_view(), name="member-detail"),
     path("members/<int:pk>/edit/", d.MemberUpdateView.as_view(), name="member-edit"),
     path("members/<int:pk>/delete/", d.MemberDeleteView.as_view(), name="member-delete"),
+    path("members/<int:pk>/rotate-token/", d.MemberRotateTokenView.as_view(), name="member-rotate-token"),
+    path("rotate-token/", d.DelegationRotateTokenView.as_view(), name="delegation-rotate-token"),
     path("stays/new/", i.StayCreateView.as_view(), name="stay-create"),
     path("stays/<int:pk>/edit/", i.StayUpdateView.as_view(), name="stay-edit"),
     path("stays/<int:pk>/delete/", i.StayDeleteView.as_view(), name="stay-delete"),
@@ -50,5 +53,8 @@ urlpatterns = [
     path("cities/new/", i.CityCreateView.as_view(), name="city-create"),
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
     path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
+    path("my/<str:token>/", public_views.delegate_page, name="delegate-page"),
+    path("feeds/member/<str:token>.ics", public_views.member_calendar, name="member-calendar"),
+    path("feeds/delegation/<str:token>.ics", public_views.delegation_calendar, name="delegation-calendar"),
     path("admin/", admin.site.urls),
 ]

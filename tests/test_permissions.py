@@ -20,6 +20,8 @@ pytestmark = pytest.mark.django_db
 #   mission - pages of one delegation: its staff and superusers; anyone else logged in gets 404.
 #   shared  - organisations, cities, creating a mission: any staff user; other users get 403.
 #   own     - pages that show only the user's own missions: any logged-in user.
+#   mission-post - the same, for POST-only actions (GET is 405 Method Not Allowed to those allowed).
+#   token   - delegates' pages and feeds: the secret token is the key, see tests/feeds.
 #   public  - no login needed.
 GUARDS = {
     "dashboard": "own",
@@ -35,6 +37,11 @@ GUARDS = {
     "member-detail": "mission",
     "member-edit": "mission",
     "member-delete": "mission",
+    "member-rotate-token": "mission-post",
+    "delegation-rotate-token": "mission-post",
+    "delegate-page": "token",
+    "member-calendar": "token",
+    "delegation-calendar": "token",
     "stay-create": "mission",
     "stay-edit": "mission",
     "stay-delete": "mission",
@@ -58,6 +65,13 @@ GUARDS = {
 
 # Expected status for a GET by each role, per guard.
 EXPECTED = {
+    "mission-post": {
+        "anonymous": 302,
+        "non_staff": 404,
+        "other_staff": 404,
+        "own_staff": 405,
+        "superuser": 405,
+    },
     "mission": {"anonymous": 302, "non_staff": 404, "other_staff": 404, "own_staff": 200, "superuser": 200},
     "shared": {"anonymous": 302, "non_staff": 403, "other_staff": 200, "own_staff": 200, "superuser": 200},
     "own": {"anonymous": 302, "non_staff": 200, "other_staff": 200, "own_staff": 200, "superuser": 200},
@@ -109,7 +123,7 @@ def _url(name, objects):
     ):
         kwargs["slug"] = objects["delegation"].slug
     prefix = name.split("-")[0]
-    if name.endswith(("-edit", "-delete", "-cancel", "-detail")) and prefix != "delegation":
+    if name.endswith(("-edit", "-delete", "-cancel", "-detail", "-rotate-token")) and prefix != "delegation":
         kwargs["pk"] = objects[prefix].pk
     return reverse(name, kwargs=kwargs)
 
@@ -125,7 +139,7 @@ def test_staff_pages_answer_each_role_as_the_table_says(client, world, role):
         client.force_login(users[role])
     wrong = []
     for name, guard in GUARDS.items():
-        if guard == "public":
+        if guard in ("public", "token"):
             continue
         url = _url(name, objects)
         response = client.get(url)
@@ -142,7 +156,14 @@ def test_outsiders_cannot_change_or_delete_a_mission(client, world, role):
     objects, users = world
     if users[role]:
         client.force_login(users[role])
-    for name in ("delegation-delete", "meeting-delete", "member-delete", "meeting-cancel"):
+    token = objects["member"].feed_token
+    for name in (
+        "delegation-delete",
+        "meeting-delete",
+        "member-delete",
+        "meeting-cancel",
+        "member-rotate-token",
+    ):
         response = client.post(_url(name, objects))
         assert response.status_code in (302, 404)
         if response.status_code == 302:
@@ -153,6 +174,8 @@ def test_outsiders_cannot_change_or_delete_a_mission(client, world, role):
     assert objects["meeting"].title != "Hijacked"
     assert objects["meeting"].status == "confirmed"
     assert type(objects["delegation"]).objects.filter(pk=objects["delegation"].pk).exists()
+    objects["member"].refresh_from_db()
+    assert objects["member"].feed_token == token
 
 
 def test_dashboard_lists_only_the_users_own_missions(client, world):

@@ -36,7 +36,20 @@
     });
   }
 
+  // Copy a feed address to the clipboard (the field stays selectable when the clipboard is refused).
+  function copyButtons(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      button.addEventListener("click", function () {
+        var field = document.getElementById(button.dataset.copy);
+        field.select();
+        var done = function () { button.textContent = "Copied"; };
+        if (navigator.clipboard) { navigator.clipboard.writeText(field.value).then(done, function () {}); }
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    copyButtons(document);
     enhanceSelects(document);
     followZones(document);
     autoSubmit(document);

@@ -1,0 +1,69 @@
+"""What a delegate's own page shows: their days, today first, and how to subscribe."""
+
+from dataclasses import dataclass
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from delegations.models import Member
+from itinerary.schedule import Day, Mission, compose_days, load_mission
+
+
+@dataclass(frozen=True)
+class FeedLinks:
+    https: str
+    webcal: str
+    download: str
+    page: str
+
+    @property
+    def qr_svg(self) -> str:
+        # Inline SVG: no image request, no script, nothing for a CSP to block.
+        return segno.make(self.https, error="m").svg_inline(scale=4, dark="#1f3a5f", omitsize=True)
+
+
+def member_feed_links(member: Member) -> FeedLinks:
+    https = f"{settings.SITE_URL}{reverse('member-calendar', args=[member.feed_token])}"
+    return FeedLinks(
+        https=https,
+        webcal="webcal://" + https.split("://", 1)[1],
+        download=f"{https}?download=1",
+        page=f"{settings.SITE_URL}{reverse('delegate-page', args=[member.feed_token])}",
+    )
+
+
+def delegation_feed_url(delegation) -> str:
+    return f"{settings.SITE_URL}{reverse('delegation-calendar', args=[delegation.feed_token])}"
+
+
+def _today_where_they_are(mission: Mission):
+    """Today's date in the zone of the city the delegation is in now (its home zone otherwise)."""
+    now = timezone.now()
+    home = mission.delegation.home_zone
+    for stay in mission.stays:
+        if stay.covers(now.astimezone(stay.city.zone).date()):
+            return now.astimezone(stay.city.zone).date()
+    return now.astimezone(home).date()
+
+
+def split_days(mission: Mission, days: list[Day]) -> tuple[list[Day], list[Day]]:
+    """(today and later, earlier): days with something on them, the ones still ahead first."""
+    today = _today_where_they_are(mission)
+    useful = [day for day in days if day.entries or day.stays]
+    return [d for d in useful if d.date >= today], [d for d in useful if d.date < today]
+
+
+def delegate_page_context(request, member: Member) -> dict:
+    mission = load_mission(member.delegation)
+    upcoming, earlier = split_days(mission, compose_days(mission, member=member))
+    return {
+        "member": member,
+        "delegation": member.delegation,
+        "mission": mission,
+        "upcoming": upcoming,
+        "earlier": earlier,
+        "links": member_feed_links(member),
+        "today": _today_where_they_are(mission),
+    }

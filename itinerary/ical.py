@@ -1,0 +1,296 @@
+"""Build the iCalendar feeds: one per delegation, one per member.
+
+The contract (DESIGN.md section 5) in short: stable bytes (nothing depends on the time of the
+request), a UID per item that never changes, SEQUENCE and DTSTAMP from the item's own history, every
+time with the TZID of its city, and a VTIMEZONE per zone written so that every reader (icalendar,
+ical.js, libical, vobject) applies the same offsets: each transition is its own observance with its
+own DTSTART, no comma-separated RDATE lists, which ical.js and vobject read only the first value of.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+
+from delegations.models import Member
+from itinerary.models import DeletedItem, FeedWithdrawal
+from itinerary.schedule import Entry, Mission
+from itinerary.timezones import zone
+
+PRODID = "-//Mission Planner//Trade mission itineraries//EN"
+REFRESH = timedelta(hours=1)
+STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+_SEARCH_BACK = timedelta(days=800)  # far enough to find the last DST change before a mission
+
+
+@dataclass(frozen=True)
+class FeedEvent:
+    """One VEVENT's worth of facts, whatever it came from (a live item, a deleted one, a withdrawal)."""
+
+    uid: str
+    summary: str
+    start: datetime  # aware, in the zone it is shown in
+    end: datetime
+    sequence: int
+    status: str
+    stamp: datetime
+    created: datetime
+    location: str = ""
+    geo: tuple[float, float] | None = None
+    description: str = ""
+    url: str = ""
+    categories: tuple[str, ...] = ()
+
+
+# --- time zones -----------------------------------------------------------------------------------
+
+
+def _offset_at(tz, moment: datetime) -> tuple[timedelta, timedelta, str]:
+    local = moment.astimezone(tz)
+    return local.utcoffset(), local.dst(), local.tzname()
+
+
+def _transitions(tz, start: datetime, end: datetime) -> list[tuple[datetime, timedelta, timedelta]]:
+    """(instant in UTC, offset before, offset after) for each change of offset or name in [start, end)."""
+    found = []
+    step = timedelta(days=1)
+    moment, state = start, _offset_at(tz, start)
+    while moment < end:
+        later = min(moment + step, end)
+        later_state = _offset_at(tz, later)
+        if later_state != state:
+            low, high = moment, later  # bisect to the minute: the change is in (low, high]
+            while high - low > timedelta(minutes=1):
+                middle = low + (high - low) / 2
+                if _offset_at(tz, middle) == state:
+                    low = middle
+                else:
+                    high = middle
+            instant = high.replace(second=0, microsecond=0)
+            found.append((instant, state[0], _offset_at(tz, instant)[0]))
+        moment, state = later, later_state
+    return found
+
+
+def _observance(tz, instant: datetime, offset_from: timedelta, offset_to: timedelta):
+    _, dst, name = _offset_at(tz, instant)
+    component = TimezoneDaylight() if dst else TimezoneStandard()
+    # DTSTART is the wall-clock time of the change in the offset that was in force until then:
+    # daylight time in California starts at 02:00 (PST), not at 03:00.
+    component.add("dtstart", (instant + offset_from).replace(tzinfo=None))
+    component.add("tzoffsetfrom", offset_from)
+    component.add("tzoffsetto", offset_to)
+    component.add("tzname", name)
+    return component
+
+
+@lru_cache(maxsize=256)
+def vtimezone(zone_name: str, first: date, last: date) -> bytes:
+    """A VTIMEZONE for `zone_name` that is right from `first` to `last` (and the days around them)."""
+    tz = zone(zone_name)
+    start = datetime.combine(first - timedelta(days=2), time(), tzinfo=UTC)
+    end = datetime.combine(last + timedelta(days=3), time(), tzinfo=UTC)
+    component = Timezone()
+    component.add("tzid", zone_name)
+    earlier = _transitions(tz, start - _SEARCH_BACK, start)
+    if earlier:
+        component.add_component(_observance(tz, *earlier[-1]))
+    else:
+        offset = _offset_at(tz, start)[0]
+        component.add_component(_observance(tz, datetime(1970, 1, 1, tzinfo=UTC) - offset, offset, offset))
+    for instant, offset_from, offset_to in _transitions(tz, start, end):
+        component.add_component(_observance(tz, instant, offset_from, offset_to))
+    return component.to_ical()
+
+
+# --- events ---------------------------------------------------------------------------------------
+
+
+def _names(organisations) -> str:
+    return "; ".join(
+        f"{org.name} ({org.local_name})" if org.local_name else org.name for org in organisations
+    )
+
+
+def feed_event(
+    entry: Entry, mission: Mission, *, url: str, withdrawn_at: datetime | None = None
+) -> FeedEvent:
+    """The public facts of a meeting or leg. Never staff notes, booking references, e-mails or phones."""
+    item = entry.item
+    lines = []
+    if entry.is_leg:
+        carrier = " ".join(part for part in (item.carrier, item.number) if part)
+        location = f"{item.origin.name} → {item.destination.name}"
+        summary = (
+            f"{item.get_mode_display()} {carrier}: {location}"
+            if carrier
+            else f"{item.get_mode_display()}: {location}"
+        )
+        city = item.origin
+        categories = ("Travel", item.get_mode_display())
+        if item.notes:
+            lines.append(item.notes)
+    else:
+        summary = item.title
+        venue = (
+            f"{item.venue} ({item.venue_local})"
+            if item.venue and item.venue_local
+            else item.venue or item.venue_local
+        )
+        location = ", ".join(part for part in (venue, item.address, item.city.name) if part)
+        city = item.city
+        categories = (item.get_kind_display(),)
+        if item.description:
+            lines.append(item.description)
+        if item.address_local:
+            lines.append(f"Address for drivers: {item.address_local}")
+        counterparts = list(item.counterparts.all())
+        if counterparts:
+            lines.append(f"With: {_names(counterparts)}")
+    attendees = mission.attendees(entry)
+    lines.append(
+        "Attending: " + (", ".join(m.full_name for m in attendees) if attendees else "the whole delegation")
+    )
+    if item.status == "tentative":
+        lines.append("Tentative: not yet confirmed.")
+    geo = (float(city.latitude), float(city.longitude)) if city.latitude is not None else None
+    stamp = max(item.updated_at, withdrawn_at) if withdrawn_at else item.updated_at
+    return FeedEvent(
+        uid=item.ical_uid,
+        summary=summary,
+        start=entry.local_start,
+        end=entry.local_end,
+        sequence=item.sequence,
+        status="CANCELLED" if withdrawn_at else STATUS[item.status],
+        stamp=stamp,
+        created=item.created_at,
+        location=location,
+        geo=geo,
+        description="\n".join(lines),
+        url=url,
+        categories=categories,
+    )
+
+
+def deleted_event(item: DeletedItem) -> FeedEvent:
+    return FeedEvent(
+        uid=item.ical_uid,
+        summary=item.summary,
+        start=item.starts_at.astimezone(zone(item.start_timezone)),
+        end=item.ends_at.astimezone(zone(item.end_timezone)),
+        sequence=item.sequence,
+        status="CANCELLED",
+        stamp=item.deleted_at,
+        created=item.created_at,
+        description="Removed from the programme.",
+    )
+
+
+def vevent(event: FeedEvent) -> bytes:
+    component = Event.new(
+        uid=event.uid,
+        summary=event.summary,
+        start=event.start,
+        end=event.end,
+        stamp=event.stamp.astimezone(UTC),
+        created=event.created.astimezone(UTC),
+        last_modified=event.stamp.astimezone(UTC),
+        sequence=event.sequence,
+        status=event.status,
+        location=event.location or None,
+        description=event.description or None,
+        url=event.url or None,
+        categories=event.categories,
+    )
+    if event.geo:
+        component.add("geo", event.geo)
+    return component.to_ical()
+
+
+# --- calendars ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Feed:
+    body: bytes
+    last_modified: datetime
+
+
+def _calendar(
+    *,
+    name: str,
+    description: str,
+    calendar_uid: str,
+    url: str,
+    events: list[FeedEvent],
+    changed: list[datetime],
+) -> Feed:
+    calendar = Calendar.new(
+        prodid=PRODID,
+        calscale="GREGORIAN",
+        name=name,
+        description=description or name,
+        uid=calendar_uid,
+        url=url,
+    )
+    calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
+    calendar.add("x-published-ttl", "PT1H")
+    head = calendar.to_ical().removesuffix(b"END:VCALENDAR\r\n")
+    events = sorted(events, key=lambda event: (event.start, event.uid))
+    zones = sorted({str(e.start.tzinfo) for e in events} | {str(e.end.tzinfo) for e in events})
+    first = min((e.start.date() for e in events), default=date(1970, 1, 1))
+    last = max((e.end.date() for e in events), default=date(1970, 1, 1))
+    parts = [head, *(vtimezone(name, first, last) for name in zones), *(vevent(e) for e in events)]
+    last_modified = max([*changed, *(event.stamp for event in events)])
+    return Feed(body=b"".join(parts) + b"END:VCALENDAR\r\n", last_modified=last_modified)
+
+
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
+def delegation_feed(mission: Mission) -> Feed:
+    delegation = mission.delegation
+    schedule_url = _absolute(reverse("schedule", args=[delegation.slug]))
+    events = [feed_event(entry, mission, url=f"{schedule_url}#{entry.key}") for entry in mission.entries]
+    events += [deleted_event(item) for item in DeletedItem.objects.filter(delegation=delegation)]
+    return _calendar(
+        name=delegation.name,
+        description=delegation.summary,
+        calendar_uid=f"delegation-{delegation.pk}@{settings.FEED_UID_DOMAIN}",
+        url=schedule_url,
+        events=events,
+        changed=[delegation.updated_at],
+    )
+
+
+def member_feed(mission: Mission, member: Member) -> Feed:
+    """The member's items, whole-delegation items, and cancelled copies of what they were taken off."""
+    page_url = _absolute(reverse("delegate-page", args=[member.feed_token]))
+    events = [
+        feed_event(entry, mission, url=f"{page_url}#{entry.key}") for entry in mission.entries_for(member)
+    ]
+    withdrawals = {
+        (f"leg-{w.leg_id}" if w.leg_id else f"meeting-{w.meeting_id}"): w.withdrawn_at
+        for w in FeedWithdrawal.objects.filter(member=member)
+    }
+    for entry in mission.entries:
+        if entry.key in withdrawals and not entry.attends(member.pk):
+            events.append(feed_event(entry, mission, url=page_url, withdrawn_at=withdrawals[entry.key]))
+    for item in DeletedItem.objects.filter(delegation=mission.delegation):
+        if not item.attendee_ids or member.pk in item.attendee_ids:
+            events.append(deleted_event(item))
+    delegation = mission.delegation
+    return _calendar(
+        name=f"{delegation.name}: {member.full_name}",
+        description=f"The itinerary of {member.full_name} on the {delegation.name}.",
+        calendar_uid=f"member-{member.pk}@{settings.FEED_UID_DOMAIN}",
+        url=page_url,
+        events=events,
+        changed=[delegation.updated_at, member.updated_at],
+    )

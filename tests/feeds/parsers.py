@@ -1,0 +1,65 @@
+"""Read a feed back with three parsers we did not write: icalendar, ical.js (through Node) and vobject.
+
+Each returns {uid: (start_utc, end_utc, status, sequence)} so the tests can demand they all agree.
+"""
+
+import json
+import shutil
+import subprocess
+from datetime import UTC, datetime
+from pathlib import Path
+
+import icalendar
+import vobject
+
+ROOT = Path(__file__).resolve().parents[2]
+ICALJS_SCRIPT = Path(__file__).with_name("parse_with_icaljs.mjs")
+
+
+def _utc(value: datetime) -> datetime:
+    assert value.tzinfo is not None, f"floating time {value}"
+    return value.astimezone(UTC)
+
+
+def with_icalendar(body: bytes) -> dict:
+    calendar = icalendar.Calendar.from_ical(body)
+    return {
+        str(event["UID"]): (
+            _utc(event.decoded("DTSTART")), _utc(event.decoded("DTEND")),
+            str(event["STATUS"]), int(event["SEQUENCE"]),
+        )
+        for event in calendar.walk("VEVENT")
+    }  # fmt: skip
+
+
+def with_vobject(body: bytes) -> dict:
+    calendar = vobject.readOne(body.decode("utf-8"))
+    return {
+        event.uid.value: (
+            _utc(event.dtstart.value), _utc(event.dtend.value), event.status.value, int(event.sequence.value)
+        )
+        for event in calendar.vevent_list
+    }  # fmt: skip
+
+
+def icaljs_raw(body: bytes) -> dict:
+    node = shutil.which("node")
+    assert node, "Node.js is needed to run ical.js"
+    result = subprocess.run(
+        [node, str(ICALJS_SCRIPT)], input=body, capture_output=True, cwd=ROOT, timeout=60, check=False
+    )
+    assert result.returncode == 0, result.stderr.decode()
+    return json.loads(result.stdout)
+
+
+def with_icaljs(body: bytes) -> dict:
+    return {
+        event["uid"]: (
+            datetime.fromtimestamp(event["start"], UTC), datetime.fromtimestamp(event["end"], UTC),
+            event["status"], int(event["sequence"]),
+        )
+        for event in icaljs_raw(body)["events"]
+    }  # fmt: skip
+
+
+PARSERS = {"icalendar": with_icalendar, "ical.js": with_icaljs, "vobject": with_vobject}

@@ -1,0 +1,101 @@
+"""A delegate's own page: no login, their items only, today first, and ways to subscribe."""
+
+from datetime import UTC, date, datetime
+
+import pytest
+from django.urls import reverse
+
+from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, StayFactory, local
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def member():
+    delegation = DelegationFactory(start_date=date(2016, 10, 24), end_date=date(2016, 10, 28))
+    beijing = CityFactory()
+    StayFactory(
+        delegation=delegation, city=beijing, arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 28), hotel_name="China World Hotel",
+        hotel_local_address="北京市朝阳区建国门外大街1号",
+    )  # fmt: skip
+    member = MemberFactory(
+        delegation=delegation, full_name="Panorea Avdis", email="avdis@gobiz.ca.gov", phone="+1 916"
+    )
+    MeetingFactory(
+        delegation=delegation, city=beijing, title="MOFCOM", starts_at=local(beijing, "2016-10-26 09:30"),
+        venue="Ministry of Commerce", venue_local="商务部", address_local="北京市东城区东长安街2号",
+        staff_notes="Gate code 4411",
+    )  # fmt: skip
+    MeetingFactory(
+        delegation=delegation, city=beijing, title="Forum", starts_at=local(beijing, "2016-10-25 14:00")
+    )
+    someone_else = MeetingFactory(delegation=delegation, city=beijing, title="Private dinner")
+    someone_else.attendees.add(MemberFactory(delegation=delegation))
+    return member
+
+
+def _page(client, member):
+    return client.get(reverse("delegate-page", args=[member.feed_token]))
+
+
+def test_delegate_page_needs_no_login_and_shows_their_items_in_local_time(client, member):
+    response = _page(client, member)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "09:30–10:30 CST" in content
+    assert "北京市东城区东长安街2号" in content and "商务部" in content  # for the driver
+    assert "Private dinner" not in content
+    for secret in ("Gate code", "avdis@gobiz.ca.gov", "+1 916"):
+        assert secret not in content
+
+
+def test_delegate_page_puts_today_first_and_earlier_days_after(client, member, monkeypatch):
+    from django.utils import timezone
+
+    monkeypatch.setattr(timezone, "now", lambda: datetime(2016, 10, 26, 1, 0, tzinfo=UTC))  # 09:00 in Beijing
+    content = _page(client, member).content.decode()
+    today = content.index("Today · Wednesday 26 October")
+    assert content.index("MOFCOM") > today
+    assert content.index("Earlier days") < content.index("Forum")
+
+
+def test_delegate_page_offers_webcal_https_download_and_a_qr_code(client, member, settings):
+    settings.SITE_URL = "https://missions.example.org"
+    content = _page(client, member).content.decode()
+    feed = f"missions.example.org/feeds/member/{member.feed_token}.ics"
+    assert f'href="webcal://{feed}"' in content
+    assert f'value="https://{feed}"' in content
+    assert f'href="https://{feed}?download=1"' in content
+    assert "<svg" in content and "From URL" in content
+    assert "Google Calendar every 8 to 24 hours" in content
+
+
+def test_staff_member_page_shows_links_and_rotates_them(client, member):
+    from tests.factories import UserFactory
+
+    user = UserFactory()
+    member.delegation.staff.add(user)
+    client.force_login(user)
+    url = reverse("member-detail", args=[member.delegation.slug, member.pk])
+    content = client.get(url).content.decode()
+    assert f"/my/{member.feed_token}/" in content and "<svg" in content
+    old = member.feed_token
+    response = client.post(reverse("member-rotate-token", args=[member.delegation.slug, member.pk]))
+    assert response.status_code == 302
+    member.refresh_from_db()
+    assert member.feed_token != old
+    client.logout()
+    assert client.get(reverse("delegate-page", args=[old])).status_code == 404
+    assert _page(client, member).status_code == 200
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_delegate_page_takes_the_same_number_of_queries_at_any_size(
+    client, member, size, django_assert_max_num_queries
+):
+    from tests.feeds.test_feeds import _grow
+
+    _grow(member.delegation, size)
+    with django_assert_max_num_queries(10):
+        assert _page(client, member).status_code == 200

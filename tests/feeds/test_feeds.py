@@ -1,0 +1,349 @@
+"""Calendar feeds, read back by parsers we did not write, at the HTTP level and byte by byte."""
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.urls import reverse
+
+from delegations.tokens import rotate_member_tokens
+from itinerary.models import ItemStatus, Meeting, TravelLeg
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    OrganisationFactory,
+    TravelLegFactory,
+    local,
+)
+from tests.feeds.parsers import PARSERS, icaljs_raw, with_icalendar
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def mission():
+    """Beijing and Sacramento on both sides of the 6 Nov 2016 DST change, and SFO → PEK."""
+    delegation = DelegationFactory(
+        slug="ca-china-2016", start_date=date(2016, 10, 21), end_date=date(2016, 11, 10)
+    )
+    beijing = CityFactory()
+    sacramento = CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
+    items = {
+        "beijing": MeetingFactory(
+            delegation=delegation, city=beijing, title="MOFCOM", starts_at=local(beijing, "2016-10-26 09:30")
+        ),
+        "sacramento_pdt": MeetingFactory(
+            delegation=delegation,
+            city=sacramento,
+            title="Briefing",
+            starts_at=local(sacramento, "2016-11-04 09:30"),
+        ),
+        "sacramento_pst": MeetingFactory(
+            delegation=delegation,
+            city=sacramento,
+            title="Debrief",
+            starts_at=local(sacramento, "2016-11-07 09:30"),
+        ),
+        "flight": TravelLegFactory(delegation=delegation, destination=beijing),
+    }
+    return delegation, items
+
+
+def _get(client, delegation=None, member=None, **headers):
+    url = (
+        reverse("member-calendar", args=[member.feed_token])
+        if member
+        else reverse("delegation-calendar", args=[delegation.feed_token])
+    )
+    return client.get(url, headers=headers)
+
+
+def _expected(item):
+    start = item.departs_at if isinstance(item, TravelLeg) else item.starts_at
+    end = item.arrives_at if isinstance(item, TravelLeg) else item.ends_at
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_every_event_at_the_stored_utc_times(client, mission, parser):
+    delegation, items = mission
+    events = PARSERS[parser](_get(client, delegation).content)
+    assert len(events) == len(items)
+    for item in items.values():
+        start, end, status, sequence = events[item.ical_uid]
+        assert (start, end) == _expected(item), f"{parser} misreads {item}"
+        assert status == "CONFIRMED" and sequence == 0
+
+
+def test_local_times_are_as_typed_on_both_sides_of_dst(client, mission):
+    delegation, items = mission
+    body = _get(client, delegation).content.decode()
+    assert "DTSTART;TZID=Asia/Shanghai:20161026T093000" in body
+    assert "DTSTART;TZID=America/Los_Angeles:20161104T093000" in body  # PDT, 16:30 UTC
+    assert "DTSTART;TZID=America/Los_Angeles:20161107T093000" in body  # PST, 17:30 UTC
+    assert "DTSTART;TZID=America/Los_Angeles:20161023T125000" in body  # the flight leaves SFO...
+    assert "DTEND;TZID=Asia/Shanghai:20161024T165500" in body  # ...and lands in Beijing's zone
+    assert items["sacramento_pdt"].starts_at.astimezone(UTC).hour == 16
+    assert items["sacramento_pst"].starts_at.astimezone(UTC).hour == 17
+
+
+def test_vtimezones_give_one_observance_per_transition_with_onset_in_the_previous_offset(client, mission):
+    delegation, _ = mission
+    body = _get(client, delegation).content.decode()
+    assert "RDATE" not in body
+    la = body[
+        body.index("TZID:America/Los_Angeles") : body.index("END:VTIMEZONE", body.index("TZID:America/Los_"))
+    ]
+    assert (
+        "BEGIN:DAYLIGHT\r\nDTSTART:20160313T020000\r\nTZNAME:PDT\r\nTZOFFSETFROM:-0800\r\nTZOFFSETTO:-0700"
+        in la
+    )
+    assert (
+        "BEGIN:STANDARD\r\nDTSTART:20161106T020000\r\nTZNAME:PST\r\nTZOFFSETFROM:-0700\r\nTZOFFSETTO:-0800"
+        in la
+    )
+    assert body.count("BEGIN:VTIMEZONE") == 2  # one per zone used, no more
+
+
+def test_icaljs_reads_the_zones_we_wrote_not_a_fallback(client, mission):
+    delegation, items = mission
+    events = {e["uid"]: e for e in icaljs_raw(_get(client, delegation).content)["events"]}
+    assert events[items["sacramento_pst"].ical_uid]["start_zone"] == "America/Los_Angeles"
+    assert events[items["beijing"].ical_uid]["start_zone"] == "Asia/Shanghai"
+
+
+def test_calendar_properties_follow_the_design(client, mission):
+    delegation, _ = mission
+    response = _get(client, delegation)
+    body = response.content.decode()
+    assert response["Content-Type"] == "text/calendar; charset=utf-8"
+    for line in (
+        "VERSION:2.0", "CALSCALE:GREGORIAN", "REFRESH-INTERVAL;VALUE=DURATION:PT1H", "X-PUBLISHED-TTL:PT1H",
+        f"X-WR-CALNAME:{delegation.name}", f"NAME:{delegation.name}", f"UID:delegation-{delegation.pk}@",
+    ):  # fmt: skip
+        assert f"\r\n{line}" in body, line
+    assert "PRODID:" in body and "\r\nURL:" in body and "X-WR-CALDESC:" in body
+    assert "METHOD" not in body
+
+
+def test_feed_bytes_keep_to_rfc_5545(client, mission):
+    delegation, items = mission
+    meeting = items["beijing"]
+    meeting.venue = "China World Hotel, Ballroom; level 3"
+    meeting.address_local = "北京市朝阳区建国门外大街1号 中国大饭店 宴会厅 三层 北京市朝阳区建国门外大街1号"
+    meeting.description = "Line one\nLine two, with a comma; and a semicolon"
+    meeting.save()
+    body = _get(client, delegation).content
+    assert body.endswith(b"END:VCALENDAR\r\n")
+    assert b"\n" not in body.replace(b"\r\n", b"")  # CRLF everywhere, no bare LF
+    assert max(len(line) for line in body.split(b"\r\n")) <= 75  # octets, not characters
+    unfolded = body.replace(b"\r\n ", b"").decode()
+    assert "LOCATION:China World Hotel\\, Ballroom\\; level 3" in unfolded
+    assert "Line one\\nLine two\\, with a comma\\; and a semicolon" in unfolded
+    assert "北京市朝阳区建国门外大街1号 中国大饭店" in unfolded
+    event = with_icalendar(body)[meeting.ical_uid]
+    assert event[0] == meeting.starts_at
+
+
+def test_two_requests_without_a_change_are_byte_identical(client, mission):
+    delegation, _ = mission
+    first, second = _get(client, delegation), _get(client, delegation)
+    assert first.content == second.content
+    assert first["ETag"] == second["ETag"]
+    assert re.fullmatch(r'"[0-9a-f]{32}"', first["ETag"])
+
+
+def test_matching_etag_or_date_gives_304_and_a_change_gives_200(client, mission):
+    delegation, items = mission
+    first = _get(client, delegation)
+    not_modified = _get(client, delegation, If_None_Match=first["ETag"])
+    assert not_modified.status_code == 304 and not_modified.content == b""
+    assert not_modified["ETag"] == first["ETag"]
+    since = _get(client, delegation, If_Modified_Since=first["Last-Modified"])
+    assert since.status_code == 304
+    assert _get(client, delegation, If_None_Match='"something-else"').status_code == 200
+    items["beijing"].title = "MOFCOM (moved)"
+    items["beijing"].save()
+    changed = _get(client, delegation, If_None_Match=first["ETag"])
+    assert changed.status_code == 200
+    assert changed["ETag"] != first["ETag"]
+
+
+def test_head_answers_headers_without_a_body(client, mission):
+    delegation, _ = mission
+    get = _get(client, delegation)
+    head = client.head(reverse("delegation-calendar", args=[delegation.feed_token]))
+    assert head.status_code == 200
+    assert head.content == b""
+    assert head["ETag"] == get["ETag"]
+    assert head["Content-Type"] == "text/calendar; charset=utf-8"
+    assert "private" in head["Cache-Control"] and "max-age=300" in head["Cache-Control"]
+
+
+def test_feeds_refuse_writes(client, mission):
+    delegation, _ = mission
+    assert client.post(reverse("delegation-calendar", args=[delegation.feed_token])).status_code == 405
+
+
+def test_edits_keep_the_uid_and_grow_the_sequence(client, mission):
+    delegation, items = mission
+    meeting = Meeting.objects.get(pk=items["beijing"].pk)
+    before = with_icalendar(_get(client, delegation).content)[meeting.ical_uid]
+    meeting.starts_at += timedelta(hours=1)
+    meeting.ends_at += timedelta(hours=1)
+    meeting.save()
+    after = with_icalendar(_get(client, delegation).content)[meeting.ical_uid]
+    assert after[3] == before[3] + 1
+    assert after[0] == before[0] + timedelta(hours=1)
+    body = _get(client, delegation).content.decode()
+    assert (
+        f"LAST-MODIFIED:{Meeting.objects.get(pk=meeting.pk).updated_at.astimezone(UTC):%Y%m%dT%H%M%SZ}"
+        in body
+    )
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_cancelled_meeting_stays_in_the_feed_as_cancelled(client, mission, parser):
+    delegation, items = mission
+    meeting = Meeting.objects.get(pk=items["beijing"].pk)
+    meeting.status = ItemStatus.CANCELLED
+    meeting.save()
+    start, _, status, sequence = PARSERS[parser](_get(client, delegation).content)[meeting.ical_uid]
+    assert status == "CANCELLED" and sequence == 1
+    assert start == meeting.starts_at
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_deleted_item_stays_in_the_feeds_as_cancelled(client, mission, parser):
+    delegation, items = mission
+    member = MemberFactory(delegation=delegation)
+    leg = TravelLeg.objects.get(pk=items["flight"].pk)
+    uid, start = leg.ical_uid, leg.departs_at
+    leg.delete()
+    for body in (_get(client, delegation).content, _get(client, member=member).content):
+        start_read, _, status, sequence = PARSERS[parser](body)[uid]
+        assert (start_read, status, sequence) == (start, "CANCELLED", 1)
+
+
+def test_a_deleted_mission_leaves_no_stray_records(client, mission):
+    delegation, _ = mission
+    delegation.delete()
+    from itinerary.models import DeletedItem
+
+    assert not DeletedItem.objects.exists()
+
+
+def test_personal_feed_has_own_and_whole_delegation_items_only(client, mission):
+    delegation, items = mission
+    avdis, other = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
+    items["beijing"].attendees.add(other)
+    own = MeetingFactory(delegation=delegation, city=items["beijing"].city, title="LeEco")
+    own.attendees.add(avdis)
+    events = with_icalendar(_get(client, member=avdis).content)
+    assert own.ical_uid in events
+    assert items["sacramento_pdt"].ical_uid in events  # whole delegation
+    assert items["beijing"].ical_uid not in events  # someone else's
+    assert "X-WR-CALNAME:" in _get(client, member=avdis).content.decode()
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_a_member_taken_off_a_meeting_sees_it_cancelled_in_their_feed(client, mission, parser):
+    delegation, items = mission
+    avdis, other = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
+    meeting = Meeting.objects.get(pk=items["beijing"].pk)
+    meeting.attendees.set([avdis, other])
+    assert PARSERS[parser](_get(client, member=avdis).content)[meeting.ical_uid][2] == "CONFIRMED"
+    seen = meeting.sequence
+    meeting.attendees.remove(avdis)
+    _, _, status, sequence = PARSERS[parser](_get(client, member=avdis).content)[meeting.ical_uid]
+    assert status == "CANCELLED" and sequence > seen
+    assert PARSERS[parser](_get(client, member=other).content)[meeting.ical_uid][2] == "CONFIRMED"
+    meeting.attendees.add(avdis)  # put back: live again, with a still higher SEQUENCE
+    _, _, status, again = PARSERS[parser](_get(client, member=avdis).content)[meeting.ical_uid]
+    assert status == "CONFIRMED" and again > sequence
+
+
+def test_a_whole_delegation_meeting_narrowed_to_one_member_leaves_the_others_feeds(client, mission):
+    delegation, items = mission
+    avdis, other = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
+    meeting = Meeting.objects.get(pk=items["sacramento_pdt"].pk)
+    meeting.attendees.set([avdis])
+    assert with_icalendar(_get(client, member=other).content)[meeting.ical_uid][2] == "CANCELLED"
+    assert with_icalendar(_get(client, member=avdis).content)[meeting.ical_uid][2] == "CONFIRMED"
+
+
+def test_feeds_never_carry_emails_phones_staff_notes_or_booking_references(client, mission):
+    delegation, items = mission
+    organisation = OrganisationFactory(name="GO-Biz")
+    member = MemberFactory(
+        delegation=delegation, full_name="Panorea Avdis", email="avdis@gobiz.ca.gov", phone="+1 916 555 0199",
+        notes="Prefers aisle seats", organisation=organisation,
+    )  # fmt: skip
+    meeting = items["beijing"]
+    meeting.staff_notes = "Secret: bring the gifts"
+    meeting.save()
+    meeting.attendees.add(member)
+    meeting.counterparts.add(organisation)
+    leg = items["flight"]
+    leg.booking_reference = "XK9Q2P"
+    leg.save()
+    for body in (_get(client, delegation).content, _get(client, member=member).content):
+        unfolded = body.replace(b"\r\n ", b"").decode()
+        assert "Panorea Avdis" in unfolded  # names are fine
+        for secret in ("avdis@gobiz.ca.gov", "916 555 0199", "aisle", "bring the gifts", "XK9Q2P"):
+            assert secret not in unfolded
+
+
+def test_unknown_rotated_and_inactive_tokens_get_404(client, mission):
+    delegation, _ = mission
+    member = MemberFactory(delegation=delegation)
+    old = member.feed_token
+    assert client.get(reverse("member-calendar", args=["x" * 43])).status_code == 404
+    assert client.get(reverse("delegation-calendar", args=["nope"])).status_code == 404
+    rotate_member_tokens(members=type(member).objects.filter(pk=member.pk))
+    assert client.get(reverse("member-calendar", args=[old])).status_code == 404
+    assert client.get(reverse("delegate-page", args=[old])).status_code == 404
+    member.refresh_from_db()
+    assert client.get(reverse("member-calendar", args=[member.feed_token])).status_code == 200
+    member.is_active = False
+    member.save()
+    assert client.get(reverse("member-calendar", args=[member.feed_token])).status_code == 404
+
+
+def test_download_link_offers_a_file(client, mission):
+    delegation, _ = mission
+    response = client.get(reverse("delegation-calendar", args=[delegation.feed_token]) + "?download=1")
+    assert response["Content-Disposition"] == 'attachment; filename="ca-china-2016.ics"'
+
+
+def _grow(delegation, count: int) -> None:
+    city = CityFactory()
+    members = MemberFactory.create_batch(4, delegation=delegation)
+    organisation = OrganisationFactory()
+    start = datetime(2016, 10, 22, 1, 0, tzinfo=UTC)
+    Meeting.objects.bulk_create(
+        Meeting(
+            delegation=delegation, city=city, title=f"Meeting {n}",
+            starts_at=start + timedelta(minutes=30 * n), ends_at=start + timedelta(minutes=30 * n + 25),
+        )
+        for n in range(count)
+    )  # fmt: skip
+    for n, meeting in enumerate(delegation.meetings.all()[:20]):
+        meeting.attendees.add(members[n % 4])
+        meeting.counterparts.add(organisation)
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_feeds_take_the_same_number_of_queries_at_any_size(client, django_assert_max_num_queries, size):
+    delegation = DelegationFactory()
+    _grow(delegation, size)
+    member = delegation.members.first()
+    with django_assert_max_num_queries(10):
+        assert _get(client, delegation).status_code == 200
+    with django_assert_max_num_queries(12):
+        response = _get(client, member=member)
+    assert response.status_code == 200

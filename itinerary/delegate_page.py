@@ -49,10 +49,17 @@ def _today_where_they_are(mission: Mission):
 
 
 def split_days(mission: Mission, days: list[Day]) -> tuple[list[Day], list[Day]]:
-    """(today and later, earlier): days with something on them, the ones still ahead first."""
+    """(days to show first, earlier days to fold away), keeping only days with something on them.
+
+    During the mission, today and what follows come first. Before it, and after it is over, every
+    day is shown in order: the whole trip is what a delegate wants to see then.
+    """
     today = _today_where_they_are(mission)
     useful = [day for day in days if day.entries or day.stays]
-    return [d for d in useful if d.date >= today], [d for d in useful if d.date < today]
+    ahead = [day for day in useful if day.date >= today]
+    if not ahead or len(ahead) == len(useful):
+        return useful, []
+    return ahead, [day for day in useful if day.date < today]
 
 
 def delegate_page_context(request, member: Member) -> dict:
@@ -66,4 +73,5 @@ def delegate_page_context(request, member: Member) -> dict:
         "earlier": earlier,
         "links": member_feed_links(member),
         "today": _today_where_they_are(mission),
+        "is_over": mission.delegation.end_date < _today_where_they_are(mission),
     }

@@ -36,5 +36,7 @@ def test_delegate_page_at_phone_size_links_to_the_members_feed(browser, live_ser
     assert "X-WR-CALNAME:2016 California–China Trade Mission: Panorea Avdis" in response.text().replace(
         "\r\n ", ""
     )
-    screenshot(page, "delegate-page-390px")
+    screenshot(page, "delegate-page-390px", full_page=False)
+    page.locator("#subscribe").scroll_into_view_if_needed()
+    screenshot(page, "delegate-page-390px-subscribe", full_page=False)
     context.close()

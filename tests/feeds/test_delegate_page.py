@@ -99,3 +99,13 @@ def test_delegate_page_takes_the_same_number_of_queries_at_any_size(
     _grow(member.delegation, size)
     with django_assert_max_num_queries(10):
         assert _page(client, member).status_code == 200
+
+
+def test_delegate_page_shows_the_whole_trip_before_and_after_the_mission(client, member, monkeypatch):
+    from django.utils import timezone
+
+    for now in (datetime(2016, 9, 1, tzinfo=UTC), datetime(2026, 11, 23, tzinfo=UTC)):
+        monkeypatch.setattr(timezone, "now", lambda now=now: now)
+        content = _page(client, member).content.decode()
+        assert "Earlier days" not in content
+        assert content.index("Forum") < content.index("MOFCOM")

@@ -83,3 +83,10 @@ def follow_attendee_changes(sender, instance, action, reverse, **kwargs):
     now = timezone.now()
     type(instance).objects.filter(pk=instance.pk).update(sequence=F("sequence") + 1, updated_at=now)
     instance.refresh_from_db(fields=["sequence", "updated_at"])
+
+
+@receiver(m2m_changed, sender=Meeting.counterparts.through)
+def touch_meeting_on_counterpart_change(sender, instance, action, reverse, **kwargs):
+    """Counterparts show in feeds, so changing them is a change to the meeting (and its stamp)."""
+    if action in ("post_add", "post_remove", "post_clear") and not reverse:
+        Meeting.objects.filter(pk=instance.pk).update(updated_at=timezone.now())

@@ -191,7 +191,10 @@ def deleted_event(item: DeletedItem) -> FeedEvent:
     )
 
 
+@lru_cache(maxsize=50_000)
 def vevent(event: FeedEvent) -> bytes:
+    """One VEVENT's bytes. Cached by the event's full content, so any change to it is a new entry
+    and an unchanged event is serialised once per process, not once per request."""
     component = Event.new(
         uid=event.uid,
         summary=event.summary,

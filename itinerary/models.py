@@ -244,7 +244,10 @@ class Meeting(ScheduledItem):
 
     class Meta:
         ordering = ["starts_at", "title"]
-        indexes = [models.Index(fields=["delegation", "starts_at"])]
+        indexes = [
+            models.Index(fields=["delegation", "starts_at"]),
+            models.Index(fields=["delegation", "updated_at"], name="meeting_changes_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -305,7 +308,10 @@ class TravelLeg(ScheduledItem):
 
     class Meta:
         ordering = ["departs_at"]
-        indexes = [models.Index(fields=["delegation", "departs_at"])]
+        indexes = [
+            models.Index(fields=["delegation", "departs_at"]),
+            models.Index(fields=["delegation", "updated_at"], name="leg_changes_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(arrives_at__gt=F("departs_at")),

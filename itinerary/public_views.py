@@ -1,62 +1,69 @@
 """Pages and feeds for delegates: no login, the secret token in the URL is the key."""
 
-import hashlib
-
 from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.cache import get_conditional_response, patch_cache_control
-from django.utils.http import http_date, quote_etag
+from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from delegations.models import Delegation, Member
 from itinerary.delegate_page import delegate_page_context
-from itinerary.ical import Feed, delegation_feed, member_feed
+from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp, member_feed_stamp
+from itinerary.ical import delegation_feed, member_feed
 from itinerary.schedule import load_mission
 
 
-def _active_member(token: str) -> Member:
-    member = get_object_or_404(Member.objects.select_related("delegation"), feed_token=token)
-    if not member.is_active:
-        raise Http404("No such itinerary.")
-    return member
-
-
-def _calendar_response(request, feed: Feed, filename: str) -> HttpResponse:
-    """200 with the feed, or 304 when the client's copy is current (If-None-Match, If-Modified-Since)."""
-    etag = quote_etag(hashlib.sha256(feed.body).hexdigest()[:32])
-    last_modified = int(feed.last_modified.timestamp())  # HTTP dates have whole seconds
-    not_modified = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    response = not_modified or HttpResponse(feed.body, content_type="text/calendar; charset=utf-8")
-    response["ETag"] = etag
+def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -> HttpResponse:
+    """404, 304 when the client's copy is current, or the feed (from the cache when it can)."""
+    if stamp is None:
+        raise Http404("No such calendar.")
+    last_modified = int(stamp.last_modified.timestamp())  # HTTP dates have whole seconds
+    response = get_conditional_response(request, etag=stamp.etag, last_modified=last_modified)
+    if response is None:
+        body = cached_body(stamp, build)
+        response = HttpResponse(
+            b"" if request.method == "HEAD" else body, content_type="text/calendar; charset=utf-8"
+        )
+        response["Content-Length"] = str(len(body))
+        disposition = "attachment" if request.GET.get("download") else "inline"
+        response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
+    response["ETag"] = stamp.etag
     response["Last-Modified"] = http_date(last_modified)
-    # Private: the URL is a secret. Clients poll hourly at most; revalidation is a cheap 304.
+    # Private: the URL is a secret. Clients poll hourly at most; revalidating costs one query.
     patch_cache_control(response, private=True, max_age=300)
-    disposition = "attachment" if request.GET.get("download") else "inline"
-    response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
-    if request.method == "HEAD" and not not_modified:
-        response["Content-Length"] = str(len(feed.body))
-        response.content = b""
     return response
 
 
 @login_not_required
+@transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def delegation_calendar(request, token: str):
-    delegation = get_object_or_404(Delegation, feed_token=token)
-    return _calendar_response(request, delegation_feed(load_mission(delegation)), f"{delegation.slug}.ics")
+    stamp = delegation_feed_stamp(token)
+
+    def build() -> bytes:
+        return delegation_feed(load_mission(Delegation.objects.get(pk=stamp.delegation_id))).body
+
+    return _calendar_response(request, stamp, build, f"{stamp.slug}.ics" if stamp else "")
 
 
 @login_not_required
+@transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def member_calendar(request, token: str):
-    member = _active_member(token)
-    feed = member_feed(load_mission(member.delegation), member)
-    return _calendar_response(request, feed, f"{member.delegation.slug}-itinerary.ics")
+    stamp = member_feed_stamp(token)
+
+    def build() -> bytes:
+        member = Member.objects.select_related("delegation").get(pk=stamp.member_id)
+        return member_feed(load_mission(member.delegation), member).body
+
+    return _calendar_response(request, stamp, build, f"{stamp.slug}-itinerary.ics" if stamp else "")
 
 
 @login_not_required
+@transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def delegate_page(request, token: str):
-    member = _active_member(token)
+    member = get_object_or_404(Member.objects.select_related("delegation"), feed_token=token, is_active=True)
     return render(request, "itinerary/delegate_page.html", delegate_page_context(request, member))

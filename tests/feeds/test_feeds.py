@@ -337,13 +337,88 @@ def _grow(delegation, count: int) -> None:
         meeting.counterparts.add(organisation)
 
 
-@pytest.mark.parametrize("size", [10, 1000])
-def test_feeds_take_the_same_number_of_queries_at_any_size(client, django_assert_max_num_queries, size):
-    delegation = DelegationFactory()
-    _grow(delegation, size)
-    member = delegation.members.first()
-    with django_assert_max_num_queries(10):
+def _queries(client, **target) -> int:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cache.clear()  # a cold build, the most queries a feed ever takes
+    with CaptureQueriesContext(connection) as captured:
+        assert _get(client, **target).status_code == 200
+    return len(captured)
+
+
+def test_feeds_take_the_same_number_of_queries_at_10_and_1000_items(client, django_assert_max_num_queries):
+    counts = {}
+    for size in (10, 1000):
+        delegation = DelegationFactory()
+        _grow(delegation, size)
+        member = delegation.members.first()
+        counts[size] = (_queries(client, delegation=delegation), _queries(client, member=member))
+    assert counts[10] == counts[1000]
+    assert counts[1000][0] <= 11 and counts[1000][1] <= 13
+
+
+def test_an_unchanged_feed_costs_one_query_for_a_304_and_one_from_the_cache(
+    client, mission, django_assert_num_queries
+):
+    delegation, _ = mission
+    etag = _get(client, delegation)["ETag"]
+    with django_assert_num_queries(1):
+        assert _get(client, delegation, If_None_Match=etag).status_code == 304
+    with django_assert_num_queries(1):
         assert _get(client, delegation).status_code == 200
-    with django_assert_max_num_queries(12):
-        response = _get(client, member=member)
-    assert response.status_code == 200
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        pytest.param(lambda items: setattr_save(items["beijing"], "title", "Renamed"), id="item"),
+        pytest.param(lambda items: setattr_save(items["beijing"].city, "name", "Peking"), id="city"),
+        pytest.param(
+            lambda items: items["beijing"].counterparts.add(OrganisationFactory(name="CCCME")),
+            id="counterpart",
+        ),
+        pytest.param(
+            lambda items: setattr_save(items["beijing"].delegation, "name", "Renamed mission"),
+            id="delegation",
+        ),
+        pytest.param(None, id="attendee-renamed"),
+    ],
+)
+def test_any_change_to_what_a_feed_shows_invalidates_its_cache(client, mission, change):
+    delegation, items = mission
+    member = rename_attendee(items["sacramento_pst"])
+    first = _get(client, delegation)
+    if change is None:
+        member.full_name = "Panorea Avdis (GO-Biz)"
+        member.save()
+    else:
+        change(items)
+    second = _get(client, delegation, If_None_Match=first["ETag"])
+    assert second.status_code == 200
+    assert second["ETag"] != first["ETag"]
+    assert second.content != first.content
+
+
+def rename_attendee(meeting):
+    member = MemberFactory(delegation=meeting.delegation, full_name="Panorea Avdis")
+    type(meeting).objects.get(pk=meeting.pk).attendees.add(member)
+    return member
+
+
+def setattr_save(obj, name, value):
+    setattr(obj, name, value)
+    obj.save()
+
+
+def test_renaming_an_organisation_shows_in_the_next_feed(client, mission):
+    delegation, items = mission
+    organisation = OrganisationFactory(name="CCCME")
+    items["beijing"].counterparts.add(organisation)
+    assert "With: CCCME" in _get(client, delegation).content.decode()
+    organisation.name = "China Chamber of Commerce"
+    organisation.save()
+    assert (
+        "With: China Chamber of Commerce" in _get(client, delegation).content.replace(b"\r\n ", b"").decode()
+    )

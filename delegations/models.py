@@ -38,7 +38,7 @@ class Organisation(models.Model):
     country = models.CharField(max_length=100, blank=True)
     website = WebsiteField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # feed stamps read MAX() of it
 
     class Meta:
         ordering = ["name"]
@@ -166,6 +166,7 @@ class Member(models.Model):
 
     class Meta:
         ordering = ["delegation", "full_name"]
+        indexes = [models.Index(fields=["delegation", "updated_at"], name="member_changes_idx")]
         constraints = [
             models.UniqueConstraint(
                 "delegation",

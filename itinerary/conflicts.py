@@ -99,62 +99,58 @@ def _timelines(mission: Mission, entries: list[Entry]) -> list[tuple[set[int], l
     members = [member.pk for member in mission.members if member.is_active]
     if not members:
         return [(set(), entries)]
-    groups: dict[tuple[str, ...], tuple[set[int], list[Entry]]] = {}
+    groups: dict[tuple[int, ...], tuple[set[int], list[Entry]]] = {}
     for pk in members:
-        own = [entry for entry in entries if entry.attends(pk)]
-        signature = tuple(entry.key for entry in own)
-        groups.setdefault(signature, (set(), own))[0].add(pk)
+        positions = tuple(
+            i for i, entry in enumerate(entries) if not entry.attendee_ids or pk in entry.attendee_ids
+        )
+        if positions not in groups:
+            groups[positions] = (set(), [entries[i] for i in positions])
+        groups[positions][0].add(pk)
     return list(groups.values())
 
 
 def _travel_and_buffers(mission: Mission, entries: list[Entry]) -> list[Conflict]:
     buffer = timedelta(minutes=mission.delegation.travel_buffer_minutes)
-    found: dict[tuple[str, str, str], tuple[set[int], Conflict]] = {}
-
-    def add(rule: str, message: str, before: Entry, after: Entry, member_ids: set[int]) -> None:
-        key = (rule, before.key, after.key)
-        if key not in found:
-            found[key] = (set(), Conflict(rule, message, (before.key, after.key)))
-        found[key][0].update(member_ids)
-
+    found: dict[tuple[str, str, str], tuple[set[int], Entry, Entry]] = {}
     for member_ids, timeline in _timelines(mission, entries):
         for before, after in pairwise(timeline):
             if after.starts_at < before.ends_at:
-                if before.is_leg and not after.is_leg:
-                    add(
-                        "late_leg",
-                        f"{before.title} arrives {before.local_end:%H:%M %Z}, after “{after.title}” starts "
-                        f"({_when(after)}).",
-                        before, after, member_ids,
-                    )  # fmt: skip
-                continue  # other overlaps are double bookings
-            if before.end_city.pk != after.start_city.pk:
-                add(
-                    "missing_leg",
-                    f"No travel leg from {before.end_city.name} to {after.start_city.name} between "
-                    f"“{before.title}” and “{after.title}” ({_when(after)}).",
-                    before, after, member_ids,
-                )  # fmt: skip
-                continue
-            if after.is_leg or before.place == after.place:
-                continue
-            gap = after.starts_at - before.ends_at
-            if gap < buffer:
-                minutes = int(gap.total_seconds() // 60)
-                add(
-                    "tight_buffer",
-                    f"Only {minutes} minutes from “{before.title}” ({before.place}) to “{after.title}” "
-                    f"({after.place}); the travel buffer is {buffer.seconds // 60} minutes.",
-                    before, after, member_ids,
-                )  # fmt: skip
+                rule = "late_leg" if before.is_leg and not after.is_leg else None  # else a double booking
+            elif before.end_city.pk != after.start_city.pk:
+                rule = "missing_leg"
+            elif (
+                not after.is_leg and before.place != after.place and after.starts_at - before.ends_at < buffer
+            ):
+                rule = "tight_buffer"
+            else:
+                rule = None
+            if rule:
+                found.setdefault((rule, before.key, after.key), (set(), before, after))[0].update(member_ids)
+    everyone = sum(1 for member in mission.members if member.is_active)
     conflicts = []
-    for member_ids, conflict in found.values():
-        if mission.members and len(member_ids) < sum(1 for m in mission.members if m.is_active):
-            conflict = Conflict(
-                conflict.rule, f"{conflict.message} Affects {_names(mission, member_ids)}.", conflict.keys
-            )
-        conflicts.append(conflict)
+    for (rule, _, _), (member_ids, before, after) in found.items():
+        message = _travel_message(rule, before, after, buffer)
+        if mission.members and len(member_ids) < everyone:
+            message = f"{message} Affects {_names(mission, member_ids)}."
+        conflicts.append(Conflict(rule, message, (before.key, after.key)))
     return conflicts
+
+
+def _travel_message(rule: str, before: Entry, after: Entry, buffer: timedelta) -> str:
+    if rule == "late_leg":
+        arrival = f"{before.local_end:%H:%M %Z}"
+        return f"{before.title} arrives {arrival}, after “{after.title}” starts ({_when(after)})."
+    if rule == "missing_leg":
+        return (
+            f"No travel leg from {before.end_city.name} to {after.start_city.name} between "
+            f"“{before.title}” and “{after.title}” ({_when(after)})."
+        )
+    minutes = int((after.starts_at - before.ends_at).total_seconds() // 60)
+    return (
+        f"Only {minutes} minutes from “{before.title}” ({before.place}) to “{after.title}” "
+        f"({after.place}); the travel buffer is {buffer.seconds // 60} minutes."
+    )
 
 
 def _outside_dates(mission: Mission, entries: list[Entry]) -> list[Conflict]:

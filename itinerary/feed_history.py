@@ -12,7 +12,7 @@ from django.db.models.signals import m2m_changed, post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
-from delegations.models import Delegation
+from delegations.models import Delegation, Member
 from itinerary.models import DeletedItem, FeedWithdrawal, Meeting, TravelLeg
 
 
@@ -90,3 +90,10 @@ def touch_meeting_on_counterpart_change(sender, instance, action, reverse, **kwa
     """Counterparts show in feeds, so changing them is a change to the meeting (and its stamp)."""
     if action in ("post_add", "post_remove", "post_clear") and not reverse:
         Meeting.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
+
+
+@receiver(post_delete, sender=Member)
+def touch_delegation_on_member_delete(sender, instance, origin=None, **kwargs):
+    """A member's name leaves the feeds' attendee lists: that is a change to the delegation."""
+    if not isinstance(origin, Delegation):
+        Delegation.objects.filter(pk=instance.delegation_id).update(updated_at=timezone.now())

@@ -1,9 +1,10 @@
 """Know whether a feed changed with one cheap query, and keep built feeds in the cache.
 
-A feed's stamp sums up everything its bytes depend on: the newest change and the number of rows
-of each table that feeds read (counts catch deletions), plus the code's feed format and SITE_URL.
-Every write that changes a feed moves `updated_at` somewhere (attendee and counterpart changes
-touch their item, see feed_history.py), so equal stamps mean equal bytes. The ETag is the stamp's
+A feed's stamp sums up everything its bytes depend on: the newest change in each table that feeds
+read, plus the code's feed format and SITE_URL. Every write that changes a feed moves a change time
+somewhere: saves move `updated_at`; attendee and counterpart changes touch their item; a deleted
+meeting or leg leaves a DeletedItem; a deleted member touches the delegation (feed_history.py).
+So equal stamps mean equal bytes, and each part is an index lookup. The ETag is the stamp's
 hash: a client that has the current feed gets its 304 after this one query, and a client that
 does not gets the body from the cache, built at most once per change.
 """
@@ -22,27 +23,50 @@ from django.utils.dateparse import parse_datetime
 FEED_FORMAT = "2"  # bump when the code changes what a feed looks like
 CACHE_SECONDS = 24 * 3600
 
-_MISSION_PARTS = """
-    d.id, d.slug, d.updated_at,
-    (SELECT MAX(updated_at) FROM itinerary_meeting WHERE delegation_id = d.id),
-    (SELECT COUNT(*) FROM itinerary_meeting WHERE delegation_id = d.id),
-    (SELECT MAX(updated_at) FROM itinerary_travelleg WHERE delegation_id = d.id),
-    (SELECT COUNT(*) FROM itinerary_travelleg WHERE delegation_id = d.id),
-    (SELECT MAX(updated_at) FROM delegations_member WHERE delegation_id = d.id),
-    (SELECT COUNT(*) FROM delegations_member WHERE delegation_id = d.id),
-    (SELECT MAX(deleted_at) FROM itinerary_deleteditem WHERE delegation_id = d.id),
-    (SELECT MAX(updated_at) FROM itinerary_city),
-    (SELECT MAX(updated_at) FROM delegations_organisation)
-"""
-DELEGATION_SQL = f"SELECT {_MISSION_PARTS} FROM delegations_delegation d WHERE d.feed_token = %s"
-MEMBER_SQL = f"""
-    SELECT m.id, m.is_active, m.updated_at,
-        (SELECT MAX(withdrawn_at) FROM itinerary_feedwithdrawal WHERE member_id = m.id),
-        (SELECT COUNT(*) FROM itinerary_feedwithdrawal WHERE member_id = m.id),
-        {_MISSION_PARTS}
-    FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id
-    WHERE m.feed_token = %s
-"""
+# (expression, may be NULL): each change time a feed depends on.
+_MISSION_CHANGES = [
+    ("(SELECT MAX(updated_at) FROM itinerary_meeting WHERE delegation_id = d.id)", True),
+    ("(SELECT MAX(updated_at) FROM itinerary_travelleg WHERE delegation_id = d.id)", True),
+    ("(SELECT MAX(updated_at) FROM delegations_member WHERE delegation_id = d.id)", True),
+    ("(SELECT MAX(deleted_at) FROM itinerary_deleteditem WHERE delegation_id = d.id)", True),
+    ("(SELECT MAX(updated_at) FROM itinerary_city)", True),
+    ("(SELECT MAX(updated_at) FROM delegations_organisation)", True),
+]
+_MEMBER_CHANGES = [
+    ("m.updated_at", False),
+    ("(SELECT MAX(withdrawn_at) FROM itinerary_feedwithdrawal WHERE member_id = m.id)", True),
+]
+
+
+def _select(changes: list[tuple[str, bool]], leading: str) -> str:
+    """SELECT the leading columns, every change, and the latest change time as the last column."""
+    # SQLite's many-argument MAX() is PostgreSQL's GREATEST(); NULLs fall back to the delegation's time.
+    greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
+    times = ["d.updated_at"] + [
+        f"COALESCE({expression}, d.updated_at)" if nullable else expression
+        for expression, nullable in changes
+    ]
+    columns = [
+        leading,
+        "d.updated_at",
+        *(expression for expression, _ in changes),
+        f"{greatest}({', '.join(times)})",
+    ]
+    return "SELECT " + ", ".join(columns)
+
+
+def _delegation_sql() -> str:
+    return (
+        _select(_MISSION_CHANGES, "d.id, d.slug") + " FROM delegations_delegation d WHERE d.feed_token = %s"
+    )
+
+
+def _member_sql() -> str:
+    return (
+        _select(_MEMBER_CHANGES + _MISSION_CHANGES, "d.id, d.slug, m.id, m.is_active")
+        + " FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id"
+        + " WHERE m.feed_token = %s"
+    )
 
 
 @dataclass(frozen=True)
@@ -54,48 +78,40 @@ class FeedStamp:
     last_modified: datetime
 
 
-def _as_datetime(value) -> datetime | None:
+def _as_datetime(value) -> datetime:
     """Raw SQL gives aware datetimes on PostgreSQL and naive UTC ones or text on SQLite."""
-    if isinstance(value, datetime):
-        parsed = value
-    elif isinstance(value, str):
-        parsed = parse_datetime(value)
-    else:
-        return None
-    if parsed is None:
-        return None
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def _stamp(kind: str, row: tuple, delegation_id: int, member_id: int | None, slug: str) -> FeedStamp:
-    times = [t for t in map(_as_datetime, row) if isinstance(t, datetime)]
+def _fetch(sql: str, token: str) -> tuple | None:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [token])
+        return cursor.fetchone()
+
+
+def _stamp(kind: str, row: tuple, member_id: int | None) -> FeedStamp:
     digest = hashlib.sha256(repr((FEED_FORMAT, settings.SITE_URL, kind, row)).encode()).hexdigest()[:32]
     return FeedStamp(
-        delegation_id=delegation_id,
+        delegation_id=row[0],
         member_id=member_id,
-        slug=slug,
+        slug=row[1],
         etag=f'"{digest}"',
-        last_modified=max(times, default=datetime(1970, 1, 1, tzinfo=UTC)),
+        last_modified=_as_datetime(row[-1]),
     )
 
 
 def delegation_feed_stamp(token: str) -> FeedStamp | None:
-    with connection.cursor() as cursor:
-        cursor.execute(DELEGATION_SQL, [token])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    return _stamp("delegation", row, delegation_id=row[0], member_id=None, slug=row[1])
+    row = _fetch(_delegation_sql(), token)
+    return None if row is None else _stamp("delegation", row, member_id=None)
 
 
 def member_feed_stamp(token: str) -> FeedStamp | None:
     """None for an unknown token and for an inactive member: both get a 404."""
-    with connection.cursor() as cursor:
-        cursor.execute(MEMBER_SQL, [token])
-        row = cursor.fetchone()
-    if row is None or not row[1]:
+    row = _fetch(_member_sql(), token)
+    if row is None or not row[3]:
         return None
-    return _stamp("member", row, delegation_id=row[5], member_id=row[0], slug=row[6])
+    return _stamp("member", row, member_id=row[2])
 
 
 def cached_body(stamp: FeedStamp, build) -> bytes:

@@ -18,13 +18,15 @@ from django.urls import reverse
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from delegations.models import Member
-from itinerary.models import DeletedItem, FeedWithdrawal
+from itinerary.models import DeletedItem, FeedWithdrawal, Meeting, TravelLeg
 from itinerary.schedule import Entry, Mission
 from itinerary.timezones import zone
 
 PRODID = "-//Mission Planner//Trade mission itineraries//EN"
 REFRESH = timedelta(hours=1)
 STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
+KIND_LABELS = dict(Meeting.Kind.choices)
+MODE_LABELS = dict(TravelLeg.Mode.choices)
 _SEARCH_BACK = timedelta(days=800)  # far enough to find the last DST change before a mission
 
 
@@ -126,13 +128,10 @@ def feed_event(
     if entry.is_leg:
         carrier = " ".join(part for part in (item.carrier, item.number) if part)
         location = f"{item.origin.name} → {item.destination.name}"
-        summary = (
-            f"{item.get_mode_display()} {carrier}: {location}"
-            if carrier
-            else f"{item.get_mode_display()}: {location}"
-        )
+        mode = MODE_LABELS[item.mode]
+        summary = f"{mode} {carrier}: {location}" if carrier else f"{mode}: {location}"
         city = item.origin
-        categories = ("Travel", item.get_mode_display())
+        categories = ("Travel", mode)
         if item.notes:
             lines.append(item.notes)
     else:
@@ -144,14 +143,13 @@ def feed_event(
         )
         location = ", ".join(part for part in (venue, item.address, item.city.name) if part)
         city = item.city
-        categories = (item.get_kind_display(),)
+        categories = (KIND_LABELS[item.kind],)
         if item.description:
             lines.append(item.description)
         if item.address_local:
             lines.append(f"Address for drivers: {item.address_local}")
-        counterparts = list(item.counterparts.all())
-        if counterparts:
-            lines.append(f"With: {_names(counterparts)}")
+        if entry.counterparts:
+            lines.append(f"With: {_names(entry.counterparts)}")
     attendees = mission.attendees(entry)
     lines.append(
         "Attending: " + (", ".join(m.full_name for m in attendees) if attendees else "the whole delegation")

@@ -2,9 +2,9 @@
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseNotModified
 from django.shortcuts import get_object_or_404, render
-from django.utils.cache import get_conditional_response, patch_cache_control
+from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
@@ -14,12 +14,25 @@ from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp,
 from itinerary.ical import delegation_feed, member_feed
 from itinerary.schedule import load_mission
 
+CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
+
+
+def _client_has(request, etag: str) -> bool:
+    """The common case of a calendar client sending back the ETag it was given, checked cheaply."""
+    sent = request.headers.get("If-None-Match", "")
+    return sent == etag or etag in (tag.strip().removeprefix("W/") for tag in sent.split(","))
+
 
 def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -> HttpResponse:
     """404, 304 when the client's copy is current, or the feed (from the cache when it can)."""
     if stamp is None:
         raise Http404("No such calendar.")
     last_modified = int(stamp.last_modified.timestamp())  # HTTP dates have whole seconds
+    if _client_has(request, stamp.etag):
+        response = HttpResponseNotModified()
+        response["ETag"] = stamp.etag
+        response["Cache-Control"] = CACHE_CONTROL
+        return response
     response = get_conditional_response(request, etag=stamp.etag, last_modified=last_modified)
     if response is None:
         body = cached_body(stamp, build)
@@ -31,8 +44,7 @@ def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -
         response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     response["ETag"] = stamp.etag
     response["Last-Modified"] = http_date(last_modified)
-    # Private: the URL is a secret. Clients poll hourly at most; revalidating costs one query.
-    patch_cache_control(response, private=True, max_age=300)
+    response["Cache-Control"] = CACHE_CONTROL
     return response
 
 

@@ -43,3 +43,31 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+_CACHE_BACKENDS = {
+    "locmem": "django.core.cache.backends.locmem.LocMemCache",
+    "redis": "django.core.cache.backends.redis.RedisCache",
+    "rediss": "django.core.cache.backends.redis.RedisCache",
+    "memcached": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "dummy": "django.core.cache.backends.dummy.DummyCache",
+}
+
+
+def env_cache(name: str, default: str = "locmem://") -> dict:
+    """A CACHES entry from a URL: locmem://, redis://host:6379/0, memcached://host:11211, dummy://."""
+    raw = os.environ.get(name, default)
+    scheme, _, rest = raw.partition("://")
+    if scheme not in _CACHE_BACKENDS or not _:
+        raise ImproperlyConfigured(
+            f"{name} must look like {', '.join(s + '://…' for s in _CACHE_BACKENDS)}; got {raw!r}."
+        )
+    config = {"BACKEND": _CACHE_BACKENDS[scheme]}
+    if scheme.startswith("redis"):
+        config["LOCATION"] = raw
+    elif scheme == "memcached":
+        config["LOCATION"] = rest
+    elif scheme == "locmem":
+        config["LOCATION"] = rest or "missionplanner"
+        config["OPTIONS"] = {"MAX_ENTRIES": 2000}
+    return config

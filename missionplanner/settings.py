@@ -6,7 +6,7 @@ import dj_database_url
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 
-from missionplanner.env import env_bool, env_int, env_list, env_str
+from missionplanner.env import env_bool, env_cache, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,10 @@ DATABASES = {
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
+
+# Built calendar feeds live here. Local memory is per process; with several app servers, point
+# CACHE_URL at a shared Redis or memcached so each feed is built once per change, not once per server.
+CACHES = {"default": env_cache("CACHE_URL")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

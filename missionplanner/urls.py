@@ -39,6 +39,9 @@ delegation_patterns = [
 ]
 
 urlpatterns = [
+    # Feeds first: calendar clients poll them more than people open every other page together.
+    path("feeds/member/<str:token>.ics", public_views.member_calendar, name="member-calendar"),
+    path("feeds/delegation/<str:token>.ics", public_views.delegation_calendar, name="delegation-calendar"),
     path("", d.DashboardView.as_view(), name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
@@ -54,7 +57,5 @@ urlpatterns = [
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
     path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
     path("my/<str:token>/", public_views.delegate_page, name="delegate-page"),
-    path("feeds/member/<str:token>.ics", public_views.member_calendar, name="member-calendar"),
-    path("feeds/delegation/<str:token>.ics", public_views.delegation_calendar, name="delegation-calendar"),
     path("admin/", admin.site.urls),
 ]

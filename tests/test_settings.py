@@ -68,3 +68,27 @@ def test_env_helpers_read_values_and_reject_bad_ones(monkeypatch):
 
 def test_time_zone_support_is_on(settings):
     assert settings.USE_TZ is True
+
+
+@pytest.mark.parametrize(
+    ("url", "backend", "location"),
+    [
+        ("locmem://", "django.core.cache.backends.locmem.LocMemCache", "missionplanner"),
+        ("redis://cache:6379/1", "django.core.cache.backends.redis.RedisCache", "redis://cache:6379/1"),
+        ("memcached://cache:11211", "django.core.cache.backends.memcached.PyMemcacheCache", "cache:11211"),
+    ],
+)
+def test_cache_url_picks_the_backend(monkeypatch, url, backend, location):
+    from missionplanner.env import env_cache
+
+    monkeypatch.setenv("CACHE_URL", url)
+    config = env_cache("CACHE_URL")
+    assert (config["BACKEND"], config["LOCATION"]) == (backend, location)
+
+
+def test_a_bad_cache_url_stops_start_up(monkeypatch):
+    from missionplanner.env import env_cache
+
+    monkeypatch.setenv("CACHE_URL", "mongodb://nope")
+    with pytest.raises(ImproperlyConfigured, match="CACHE_URL must look like"):
+        env_cache("CACHE_URL")

@@ -384,6 +384,7 @@ def test_an_unchanged_feed_costs_one_query_for_a_304_and_one_from_the_cache(
             id="delegation",
         ),
         pytest.param(None, id="attendee-renamed"),
+        pytest.param(lambda items: items["sacramento_pst"].attendees.first().delete(), id="attendee-deleted"),
     ],
 )
 def test_any_change_to_what_a_feed_shows_invalidates_its_cache(client, mission, change):

@@ -1,0 +1,234 @@
+"""Benchmark feeds and pages on a large generated mission, against their floors.
+
+    python bench/feeds.py [--meetings 1000] [--legs 100] [--repeat 7]
+
+Runs in a throwaway SQLite database (or DATABASE_URL when --use-database-url is given), measures
+medians over repeated runs in one process with Django's test client (no network), prints a table,
+and ends with one line of JSON. Targets (reported, never asserted): feed_vs_floor <= 1.5,
+warm_feed_vs_floor <= 0.25, not_modified_vs_minimal_view <= 2.0, equal query counts at 10 and
+1,000 meetings, schedule page under 300 ms.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--meetings", type=int, default=1000)
+    parser.add_argument("--legs", type=int, default=100)
+    parser.add_argument("--members", type=int, default=60)
+    parser.add_argument("--repeat", type=int, default=7, help="runs per slow measurement (median taken)")
+    parser.add_argument(
+        "--fast-repeat", type=int, default=300, help="runs per fast measurement (304, minimal)"
+    )
+    parser.add_argument(
+        "--use-database-url", action="store_true", help="use DATABASE_URL instead of a temp SQLite"
+    )
+    return parser.parse_args()
+
+
+def setup_django(use_database_url: bool) -> None:
+    if not use_database_url:
+        handle, path = tempfile.mkstemp(suffix=".sqlite3", prefix="missionplanner-bench-")
+        os.close(handle)
+        os.environ["DATABASE_URL"] = f"sqlite:///{path}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "missionplanner.settings")
+    os.environ.setdefault("CACHE_URL", "locmem://bench")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test.utils import setup_test_environment
+
+    setup_test_environment()
+    settings.DEBUG = False  # no query log kept in memory
+    settings.ROOT_URLCONF = "bench.urls"
+    call_command("migrate", verbosity=0)
+
+
+def median_ms(func, repeat: int, before=None) -> float:
+    samples = []
+    for _ in range(repeat):
+        if before:
+            before()
+        started = time.perf_counter()
+        func()
+        samples.append((time.perf_counter() - started) * 1000)
+    return statistics.median(samples)
+
+
+def floor_events(delegation):
+    """The same events as plain Python objects, read once, outside any timing."""
+    from itinerary.ical import feed_event
+    from itinerary.schedule import load_mission
+
+    mission = load_mission(delegation)
+    return [
+        feed_event(entry, mission, url=f"https://example.org/#{entry.key}").__dict__
+        for entry in mission.entries
+    ]
+
+
+def icalendar_floor(events) -> bytes:
+    """What a straightforward implementation does: icalendar serialises every event, every time."""
+    from icalendar import Calendar, Event
+
+    calendar = Calendar.new(prodid="-//floor//EN", name="Floor")
+    for e in events:
+        event = Event.new(
+            uid=e["uid"], summary=e["summary"], start=e["start"], end=e["end"], stamp=e["stamp"],
+            created=e["created"], last_modified=e["stamp"], sequence=e["sequence"], status=e["status"],
+            location=e["location"] or None, description=e["description"] or None, url=e["url"] or None,
+            categories=e["categories"],
+        )  # fmt: skip
+        if e["geo"]:
+            event.add("geo", e["geo"])
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
+
+
+def count_queries(client, url: str, before=None) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    if before:
+        before()
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, (url, response.status_code)
+    return len(captured)
+
+
+def main() -> None:
+    args = parse_args()
+    setup_django(args.use_database_url)
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    from bench.large_mission import build_large_mission
+    from itinerary import ical
+    from itinerary.models import Meeting
+
+    def cold():
+        cache.clear()
+        ical.vevent.cache_clear()
+        ical.vtimezone.cache_clear()
+
+    small = build_large_mission(slug="bench-small", meetings=10, legs=2, members=10, organisations=20)
+    large = build_large_mission(
+        slug="bench-large", meetings=args.meetings, legs=args.legs, members=args.members
+    )
+    member = large.members.order_by("pk")[1]
+    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench")
+    client, staff = Client(), Client()
+    staff.force_login(user)
+
+    feed_url = reverse("delegation-calendar", args=[large.feed_token])
+    member_url = reverse("member-calendar", args=[member.feed_token])
+    schedule_url = reverse("schedule", args=[large.slug])
+    page_url = reverse("delegate-page", args=[member.feed_token])
+
+    events = floor_events(large)
+    floor_ms = median_ms(lambda: icalendar_floor(events), args.repeat)
+    feed_ms = median_ms(lambda: client.get(feed_url), args.repeat, before=cold)
+    member_feed_ms = median_ms(lambda: client.get(member_url), args.repeat, before=cold)
+
+    meeting = Meeting.objects.filter(delegation=large).order_by("pk")[5]
+    client.get(feed_url)  # warm: every VEVENT serialised once
+
+    def change_one_item():
+        meeting.title = f"Meeting renamed at {time.perf_counter_ns()}"
+        meeting.save()
+
+    warm_feed_ms = median_ms(lambda: client.get(feed_url), args.repeat, before=change_one_item)
+    cached_feed_ms = median_ms(lambda: client.get(feed_url), args.repeat)
+
+    etag = client.get(feed_url)["ETag"]
+    assert client.get(feed_url, headers={"If-None-Match": etag}).status_code == 304
+    not_modified_ms = median_ms(
+        lambda: client.get(feed_url, headers={"If-None-Match": etag}), args.fast_repeat
+    )
+    minimal_view_ms = median_ms(lambda: client.get("/bench/minimal"), args.fast_repeat)
+
+    schedule_ms = median_ms(lambda: staff.get(schedule_url), args.repeat)
+    delegate_page_ms = median_ms(lambda: client.get(page_url), args.repeat)
+
+    queries = {
+        "feed_queries_10": count_queries(
+            client, reverse("delegation-calendar", args=[small.feed_token]), cold
+        ),
+        "feed_queries_1000": count_queries(client, feed_url, cold),
+        "member_feed_queries_10": count_queries(
+            client, reverse("member-calendar", args=[small.members.first().feed_token]), cold
+        ),
+        "member_feed_queries_1000": count_queries(client, member_url, cold),
+        "schedule_queries_10": count_queries(staff, reverse("schedule", args=[small.slug])),
+        "schedule_queries_1000": count_queries(staff, schedule_url),
+        "delegate_page_queries_10": count_queries(
+            client, reverse("delegate-page", args=[small.members.first().feed_token])
+        ),
+        "delegate_page_queries_1000": count_queries(client, page_url),
+    }
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    result = {
+        "meetings": args.meetings,
+        "legs": args.legs,
+        "events": len(events),
+        "feed_bytes": len(client.get(feed_url).content),
+        "feed_ms": round(feed_ms, 2),
+        "member_feed_ms": round(member_feed_ms, 2),
+        "floor_ms": round(floor_ms, 2),
+        "feed_vs_floor": round(feed_ms / floor_ms, 3),
+        "warm_feed_ms": round(warm_feed_ms, 2),
+        "warm_feed_vs_floor": round(warm_feed_ms / floor_ms, 3),
+        "cached_feed_ms": round(cached_feed_ms, 3),
+        "not_modified_ms": round(not_modified_ms, 3),
+        "minimal_view_ms": round(minimal_view_ms, 3),
+        "not_modified_vs_minimal_view": round(not_modified_ms / minimal_view_ms, 3),
+        "schedule_ms": round(schedule_ms, 2),
+        "delegate_page_ms": round(delegate_page_ms, 2),
+        **queries,
+        "peak_rss_mb": round(peak_rss_mb, 1),
+        "database": os.environ["DATABASE_URL"].split(":", 1)[0],
+    }
+    rows = [
+        ("Delegation feed, cold cache", f"{feed_ms:.1f} ms", f"{feed_ms / floor_ms:.2f}× floor (target ≤ 1.5)"),
+        ("Personal feed, cold cache", f"{member_feed_ms:.1f} ms", ""),
+        ("icalendar floor, plain objects", f"{floor_ms:.1f} ms", f"{len(events)} events"),
+        ("Feed after one item changed", f"{warm_feed_ms:.1f} ms", f"{warm_feed_ms / floor_ms:.3f}× floor (target ≤ 0.25)"),
+        ("Feed from the cache (no ETag sent)", f"{cached_feed_ms:.2f} ms", ""),
+        ("304 Not Modified", f"{not_modified_ms:.3f} ms", f"{not_modified_ms / minimal_view_ms:.2f}× minimal view (≤ 2.0)"),
+        ("Minimal Django view", f"{minimal_view_ms:.3f} ms", ""),
+        ("Schedule page", f"{schedule_ms:.1f} ms", "target < 300 ms"),
+        ("Delegate page", f"{delegate_page_ms:.1f} ms", ""),
+        ("Queries feed / personal / schedule / page at 10", " / ".join(str(queries[k]) for k in queries if k.endswith("_10")), ""),
+        ("... at 1000", " / ".join(str(queries[k]) for k in queries if k.endswith("_1000")), "must equal the above"),
+        ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),
+    ]  # fmt: skip
+    width = max(len(row[0]) for row in rows)
+    print(f"Mission Planner benchmark: {args.meetings} meetings, {args.legs} legs, {args.members} members")
+    for label, value, note in rows:
+        print(f"  {label:<{width}}  {value:>14}  {note}")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test install lint migrate demo clean
+.PHONY: run test install lint migrate demo bench loadtest clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -49,6 +49,10 @@ lint: install
 # tests nothing never passes.
 test: lint /usr/bin/chromium
 	$(BIN)/python -m pytest
+
+# Speed against the floors on a generated 1,000-meeting mission; the last line is JSON.
+bench: install
+	$(BIN)/python bench/feeds.py
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -90,11 +90,20 @@ def icalendar_floor(events) -> bytes:
     calendar = Calendar.new(prodid="-//floor//EN", name="Floor")
     for e in events:
         event = Event.new(
-            uid=e["uid"], summary=e["summary"], start=e["start"], end=e["end"], stamp=e["stamp"],
-            created=e["created"], last_modified=e["stamp"], sequence=e["sequence"], status=e["status"],
-            location=e["location"] or None, description=e["description"] or None, url=e["url"] or None,
+            uid=e["uid"],
+            summary=e["summary"],
+            start=e["start"],
+            end=e["end"],
+            stamp=e["stamp"],
+            created=e["created"],
+            last_modified=e["stamp"],
+            sequence=e["sequence"],
+            status=e["status"],
+            location=e["location"] or None,
+            description=e["description"] or None,
+            url=e["url"] or None,
             categories=e["categories"],
-        )  # fmt: skip
+        )
         if e["geo"]:
             event.add("geo", e["geo"])
         calendar.add_component(event)
@@ -210,19 +219,39 @@ def main() -> None:
         "database": os.environ["DATABASE_URL"].split(":", 1)[0],
     }
     rows = [
-        ("Delegation feed, cold cache", f"{feed_ms:.1f} ms", f"{feed_ms / floor_ms:.2f}× floor (target ≤ 1.5)"),
+        (
+            "Delegation feed, cold cache",
+            f"{feed_ms:.1f} ms",
+            f"{feed_ms / floor_ms:.2f}× floor (target ≤ 1.5)",
+        ),
         ("Personal feed, cold cache", f"{member_feed_ms:.1f} ms", ""),
         ("icalendar floor, plain objects", f"{floor_ms:.1f} ms", f"{len(events)} events"),
-        ("Feed after one item changed", f"{warm_feed_ms:.1f} ms", f"{warm_feed_ms / floor_ms:.3f}× floor (target ≤ 0.25)"),
+        (
+            "Feed after one item changed",
+            f"{warm_feed_ms:.1f} ms",
+            f"{warm_feed_ms / floor_ms:.3f}× floor (target ≤ 0.25)",
+        ),
         ("Feed from the cache (no ETag sent)", f"{cached_feed_ms:.2f} ms", ""),
-        ("304 Not Modified", f"{not_modified_ms:.3f} ms", f"{not_modified_ms / minimal_view_ms:.2f}× minimal view (≤ 2.0)"),
+        (
+            "304 Not Modified",
+            f"{not_modified_ms:.3f} ms",
+            f"{not_modified_ms / minimal_view_ms:.2f}× minimal view (≤ 2.0)",
+        ),
         ("Minimal Django view", f"{minimal_view_ms:.3f} ms", ""),
         ("Schedule page", f"{schedule_ms:.1f} ms", "target < 300 ms"),
         ("Delegate page", f"{delegate_page_ms:.1f} ms", ""),
-        ("Queries feed / personal / schedule / page at 10", " / ".join(str(queries[k]) for k in queries if k.endswith("_10")), ""),
-        ("... at 1000", " / ".join(str(queries[k]) for k in queries if k.endswith("_1000")), "must equal the above"),
+        (
+            "Queries feed / personal / schedule / page at 10",
+            " / ".join(str(queries[k]) for k in queries if k.endswith("_10")),
+            "",
+        ),
+        (
+            "... at 1000",
+            " / ".join(str(queries[k]) for k in queries if k.endswith("_1000")),
+            "must equal the above",
+        ),
         ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),
-    ]  # fmt: skip
+    ]
     width = max(len(row[0]) for row in rows)
     print(f"Mission Planner benchmark: {args.meetings} meetings, {args.legs} legs, {args.members} members")
     for label, value, note in rows:

@@ -1,13 +1,12 @@
 """A large generated mission for benchmarks and load tests: 60 members, 12 cities in 6 zones,
-200 organisations, 1,000 meetings and 100 travel legs over two months that cross two DST changes."""
+200 organisations, 1,000 meetings and 100 travel legs over 60 days that cross two DST changes."""
 
-import random
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
 
 from delegations.models import Delegation, Member, Organisation
-from itinerary.models import City, Meeting, MeetingCounterpart, TravelLeg
+from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 
 CITIES = [
     ("Beijing", "北京", "China", "Asia/Shanghai", "39.90421", "116.40739"),
@@ -34,64 +33,129 @@ def build_large_mission(
     members: int = 60,
     organisations: int = 200,
 ) -> Delegation:
-    """Create (or replace) the mission named `slug`; deterministic for a given size."""
-    rng = random.Random(2016)
+    """Create (or replace) the mission named `slug`: deterministic, and planned the way staff plan.
+
+    The delegation spends five days in each city (travel day, rest day, three days of meetings),
+    moving on with the whole delegation; the other legs are members arriving and leaving on their
+    own. Each meeting day has a plenary for everyone and parallel B2B meetings for groups of three.
+    """
     Delegation.objects.filter(slug=slug).delete()
     start = date(2026, 2, 20)  # US DST starts 8 March, UK 29 March: both inside the mission
+    days = 60
     delegation = Delegation.objects.create(
-        name=f"Benchmark mission ({meetings} meetings)", slug=slug, start_date=start,
-        end_date=start + timedelta(days=60), summary="Generated for benchmarks.",
-    )  # fmt: skip
+        name=f"Benchmark mission ({meetings} meetings)",
+        slug=slug,
+        start_date=start,
+        end_date=start + timedelta(days=days - 1),
+        summary="Generated for benchmarks.",
+    )
     cities = [
         City.objects.get_or_create(
-            name=name, country=country,
+            name=name,
+            country=country,
             defaults=dict(local_name=local, timezone=tz, latitude=lat, longitude=lon),
         )[0]
         for name, local, country, tz, lat, lon in CITIES
-    ]  # fmt: skip
-    orgs = list(Organisation.objects.filter(name__startswith="Bench organisation "))
+    ]
+    orgs = list(Organisation.objects.filter(name__startswith="Bench organisation ").order_by("name"))
     orgs += Organisation.objects.bulk_create(
         Organisation(name=f"Bench organisation {n:03d}", local_name=f"机构 {n}", country="China")
         for n in range(len(orgs), organisations)
     )
     people = Member.objects.bulk_create(
         Member(
-            delegation=delegation, full_name=f"Delegate {n:02d}", title="Executive", organisation=orgs[n % len(orgs)],
-            email=f"delegate{n}@example.org", phone=f"+1 916 555 {n:04d}", notes="Private staff note",
+            delegation=delegation,
+            full_name=f"Delegate {n:02d}",
+            title="Executive",
+            organisation=orgs[n % len(orgs)],
+            email=f"delegate{n}@example.org",
+            phone=f"+1 916 555 {n:04d}",
+            notes="Private staff note",
         )
         for n in range(members)
-    )  # fmt: skip
-    first = datetime(2026, 2, 20, 0, 0)
+    )
+    segment = days // len(cities)
+
+    def at(city: City, day: int, clock: str) -> datetime:
+        hour, minute = map(int, clock.split(":"))
+        return datetime.combine(start + timedelta(days=day), time(hour, minute), tzinfo=city.zone)
+
+    Stay.objects.bulk_create(
+        Stay(
+            delegation=delegation,
+            city=city,
+            arrival_date=start + timedelta(days=n * segment),
+            departure_date=start + timedelta(days=min((n + 1) * segment, days - 1)),
+            hotel_name=f"Hotel {city.name}",
+        )
+        for n, city in enumerate(cities)
+    )
+    planned, through, counterparts = [], [], []
+    groups = max(1, members // 3)
+    slots = ["10:30", "12:00", "13:30", "15:00", "16:30", "18:00"]
+    for n, city in enumerate(cities):
+        for day in range(n * segment + 2, (n + 1) * segment):
+            planned.append((city, day, "09:00", 60, "Plenary", None))
+            for s, clock in enumerate(slots):
+                for track in range(5):
+                    planned.append((city, day, clock, 60, f"B2B {track + 1}", (s * 5 + track) % groups))
     created = Meeting.objects.bulk_create(
         Meeting(
-            delegation=delegation, kind=rng.choice(Meeting.Kind.values), title=f"Meeting {n:04d}, with buyers; day plan",
-            city=(city := cities[n % len(cities)]), venue=f"Venue {n % 40}", venue_local=f"会场 {n % 40}",
-            address=f"{n} Example Road", address_local=f"示例路{n}号",
-            starts_at=(local := (first + timedelta(hours=1.4 * n)).replace(tzinfo=city.zone)),
-            ends_at=local + timedelta(minutes=50), description="Agenda:\nintroductions, products, next steps.",
+            delegation=delegation,
+            kind="forum" if group is None else "b2b",
+            city=city,
+            title=f"{label}, {city.name}, day {day + 1}: buyers; agenda",
+            venue=f"{label} venue",
+            venue_local=f"{label} 会场",
+            address=f"{day} Example Road",
+            address_local=f"示例路{day}号",
+            starts_at=at(city, day, clock),
+            ends_at=at(city, day, clock) + timedelta(minutes=minutes),
+            description="Agenda:\nintroductions, products, next steps.",
             staff_notes="Never in a feed",
         )
-        for n in range(meetings)
-    )  # fmt: skip
-    through = Meeting.attendees.through
-    through.objects.bulk_create(
-        through(meeting_id=m.pk, member_id=people[(i * 7 + k) % members].pk)
-        for i, m in enumerate(created)
-        if i % 3
-        for k in range(3)
+        for city, day, clock, minutes, label, group in planned[:meetings]
+    )
+    for meeting, (_, _, _, _, _, group) in zip(created, planned, strict=False):
+        if group is not None:
+            through += [(meeting.pk, people[(group * 3 + k) % members].pk) for k in range(3)]
+        counterparts += [(meeting.pk, orgs[(meeting.pk * 7 + k) % len(orgs)].pk) for k in range(2)]
+    Meeting.attendees.through.objects.bulk_create(
+        Meeting.attendees.through(meeting_id=m, member_id=p) for m, p in through
     )
     MeetingCounterpart.objects.bulk_create(
-        MeetingCounterpart(meeting_id=m.pk, organisation_id=orgs[(i * 11 + k) % len(orgs)].pk)
-        for i, m in enumerate(created)
-        for k in range(2)
+        MeetingCounterpart(meeting_id=m, organisation_id=o) for m, o in counterparts
     )
-    TravelLeg.objects.bulk_create(
+    moves = [
         TravelLeg(
-            delegation=delegation, origin=cities[n % len(cities)], destination=cities[(n + 1) % len(cities)],
-            departs_at=(depart := (first + timedelta(hours=14 * n + 5)).replace(tzinfo=cities[n % len(cities)].zone)),
-            arrives_at=depart + timedelta(hours=3), carrier="Air China", number=f"CA {900 + n}",
+            delegation=delegation,
+            origin=cities[n - 1],
+            destination=cities[n],
+            mode="flight",
+            carrier="Air China",
+            number=f"CA {900 + n}",
+            departs_at=at(cities[n - 1], n * segment, "08:00"),
+            arrives_at=at(cities[n - 1], n * segment, "08:00") + timedelta(hours=10),
             booking_reference="SECRET",
         )
-        for n in range(legs)
-    )  # fmt: skip
+        for n in range(1, len(cities))
+    ]
+    own = [
+        TravelLeg(
+            delegation=delegation,
+            origin=cities[-1],
+            destination=cities[-2],
+            mode="flight",
+            departs_at=at(cities[-1], days - 1, "20:00")
+            + (later := timedelta(hours=3 * (n // members), minutes=n)),
+            arrives_at=at(cities[-1], days - 1, "22:00") + later,
+            booking_reference="SECRET",
+        )
+        for n in range(max(0, legs - len(moves)))
+    ]
+    TravelLeg.objects.bulk_create(moves + own)
+    leg_through = TravelLeg.attendees.through
+    leg_through.objects.bulk_create(
+        leg_through(travelleg_id=leg.pk, member_id=people[n % members].pk) for n, leg in enumerate(own)
+    )
     return delegation

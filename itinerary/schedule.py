@@ -80,6 +80,18 @@ class Entry:
     def attends(self, member_id: int) -> bool:
         return not self.attendee_ids or member_id in self.attendee_ids
 
+    @property
+    def time_range(self) -> str:
+        """09:30–10:30 CST; or 12:50 PDT → 16:55 CST (+1 day) for a leg between zones."""
+        start, end = self.local_start, self.local_end
+        days = (end.date() - start.date()).days
+        suffix = (
+            f" (+{days} day{'s' if days > 1 else ''})" if days > 0 else f" ({days} day)" if days < 0 else ""
+        )
+        if start.tzinfo == end.tzinfo:
+            return f"{start:%H:%M}–{end:%H:%M} {start.tzname()}{suffix}"
+        return f"{start:%H:%M} {start.tzname()} → {end:%H:%M} {end.tzname()}{suffix}"
+
 
 @dataclass
 class Mission:
@@ -139,19 +151,29 @@ def _pairs(queryset, left: str, right: str) -> dict[int, set[int]]:
 
 
 def load_mission(delegation: Delegation) -> Mission:
-    """Load one mission in eight queries, however many meetings it has."""
+    """Load one mission in nine queries, however many meetings it has."""
     return load_missions([delegation])[delegation.pk]
 
 
 def load_missions(delegations: list[Delegation]) -> dict[int, Mission]:
-    """Load several missions at once (the dashboard), still in eight queries in all.
+    """Load several missions at once (the dashboard), still in nine queries in all.
 
     Attendees and counterparts come as id pairs from their link tables rather than through
     prefetch_related: a large mission has thousands of links, and tuples cost far less than models.
     """
     ids = [delegation.pk for delegation in delegations]
-    meetings = list(Meeting.objects.filter(delegation_id__in=ids).select_related("city"))
-    legs = list(TravelLeg.objects.filter(delegation_id__in=ids).select_related("origin", "destination"))
+    # A dozen cities serve a thousand items: fetch them once and share them, rather than joining
+    # and building a City per row.
+    meetings = list(Meeting.objects.filter(delegation_id__in=ids))
+    legs = list(TravelLeg.objects.filter(delegation_id__in=ids))
+    city_ids = {m.city_id for m in meetings} | {
+        c for leg in legs for c in (leg.origin_id, leg.destination_id)
+    }
+    cities = {city.pk: city for city in City.objects.filter(pk__in=city_ids)} if city_ids else {}
+    for meeting in meetings:
+        meeting.city = cities[meeting.city_id]
+    for leg in legs:
+        leg.origin, leg.destination = cities[leg.origin_id], cities[leg.destination_id]
     meeting_people = _pairs(
         Meeting.attendees.through.objects.filter(meeting__delegation_id__in=ids), "meeting_id", "member_id"
     )

@@ -13,6 +13,7 @@ from itinerary.conflicts import conflicts_by_entry, find_conflicts
 from itinerary.forms import CityForm, MeetingForm, StayForm, TravelLegForm
 from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.schedule import compose_days, load_mission
+from itinerary.schedule_cards import schedule_cards
 from itinerary.services import item_cancel
 
 
@@ -25,13 +26,9 @@ class ScheduleView(DelegationScopedMixin, TemplateView):
         if member_id := self.request.GET.get("member"):
             member = next((m for m in mission.members if str(m.pk) == member_id), None)
         conflicts = find_conflicts(mission)
+        days = schedule_cards(mission, compose_days(mission, member=member), conflicts_by_entry(conflicts))
         return super().get_context_data(
-            mission=mission,
-            member=member,
-            days=compose_days(mission, member=member),
-            conflicts=conflicts,
-            conflicts_by_entry=conflicts_by_entry(conflicts),
-            **kwargs,
+            mission=mission, member=member, days=days, conflicts=conflicts, **kwargs
         )
 
 

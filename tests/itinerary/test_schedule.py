@@ -111,3 +111,24 @@ def test_cancelled_items_stay_in_the_schedule_marked_cancelled(delegation, beiji
 def test_other_delegations_items_never_appear(delegation, beijing):
     MeetingFactory(city=beijing)  # another delegation's
     assert load_mission(delegation).entries == []
+
+
+def test_schedule_cards_escape_everything_staff_typed(delegation, beijing):
+    from itinerary.conflicts import conflicts_by_entry, find_conflicts
+    from itinerary.schedule_cards import schedule_cards
+
+    MeetingFactory(
+        delegation=delegation, city=beijing, title='<script>alert("x")</script>', venue="A & B <b>",
+        address_local='"><img src=x>', starts_at=local(beijing, "2016-10-25 05:00"),
+    )  # fmt: skip
+    mission = load_mission(delegation)
+    conflicts = find_conflicts(mission)
+    [card] = [
+        c
+        for day in schedule_cards(mission, compose_days(mission), conflicts_by_entry(conflicts))
+        for c in day.cards
+    ]
+    assert "<script>" not in card and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in card
+    assert "A &amp; B &lt;b&gt;" in card
+    assert "<img" not in card
+    assert 'data-rule="odd_hour"' in card and "&lt;script&gt;" in card.split('data-rule="odd_hour"')[1]

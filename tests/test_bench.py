@@ -1,0 +1,59 @@
+"""`make bench` must keep working: run it on a tiny mission and read its last line."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+KEYS = {
+    "feed_ms",
+    "floor_ms",
+    "feed_vs_floor",
+    "not_modified_ms",
+    "minimal_view_ms",
+    "not_modified_vs_minimal_view",
+    "warm_feed_ms",
+    "warm_feed_vs_floor",
+    "schedule_ms",
+    "delegate_page_ms",
+    "feed_queries_10",
+    "feed_queries_1000",
+    "schedule_queries_10",
+    "schedule_queries_1000",
+    "peak_rss_mb",
+}
+
+
+def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "DJANGO_SETTINGS_MODULE")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "bench/feeds.py",
+            "--meetings",
+            "12",
+            "--legs",
+            "3",
+            "--members",
+            "6",
+            "--repeat",
+            "1",
+            "--fast-repeat",
+            "3",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    figures = json.loads(result.stdout.strip().splitlines()[-1])
+    assert set(figures) >= KEYS
+    assert figures["events"] >= 15  # 12 meetings, and at least the 3 legs asked for
+    assert figures["feed_ms"] > 0 and figures["floor_ms"] > 0
+    assert figures["feed_queries_10"] == figures["feed_queries_1000"]
+    assert "Delegation feed, cold cache" in result.stdout

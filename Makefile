@@ -54,5 +54,9 @@ test: lint /usr/bin/chromium
 bench: install
 	$(BIN)/python bench/feeds.py
 
+# gunicorn on PostgreSQL with the large mission, driven by wrk on loopback (about 90 seconds).
+loadtest: install
+	bash bench/loadtest.sh
+
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

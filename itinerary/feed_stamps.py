@@ -38,34 +38,33 @@ _MEMBER_CHANGES = [
 ]
 
 
-def _select(changes: list[tuple[str, bool]], leading: str) -> str:
-    """SELECT the leading columns, every change, and the latest change time as the last column."""
+def _select(changes: list[tuple[str, bool]], leading: str, source: str) -> str:
+    """The leading columns, every change, and the latest change time as the last column.
+
+    Each change is computed once in an inner SELECT; the outer one takes the latest of them.
+    """
     # SQLite's many-argument MAX() is PostgreSQL's GREATEST(); NULLs fall back to the delegation's time.
     greatest = "MAX" if connection.vendor == "sqlite" else "GREATEST"
-    times = ["d.updated_at"] + [
-        f"COALESCE({expression}, d.updated_at)" if nullable else expression
-        for expression, nullable in changes
-    ]
-    columns = [
-        leading,
-        "d.updated_at",
-        *(expression for expression, _ in changes),
-        f"{greatest}({', '.join(times)})",
-    ]
-    return "SELECT " + ", ".join(columns)
-
-
-def _delegation_sql() -> str:
+    inner = ", ".join(f"{expression} AS c{n}" for n, (expression, _) in enumerate(changes))
+    latest = ", ".join(
+        f"COALESCE(c{n}, d_updated_at)" if nullable else f"c{n}" for n, (_, nullable) in enumerate(changes)
+    )
     return (
-        _select(_MISSION_CHANGES, "d.id, d.slug") + " FROM delegations_delegation d WHERE d.feed_token = %s"
+        f"SELECT s.*, {greatest}(d_updated_at, {latest}) FROM "
+        f"(SELECT {leading}, d.updated_at AS d_updated_at, {inner} {source}) AS s"
     )
 
 
+def _delegation_sql() -> str:
+    return _select(_MISSION_CHANGES, "d.id, d.slug", "FROM delegations_delegation d WHERE d.feed_token = %s")
+
+
 def _member_sql() -> str:
-    return (
-        _select(_MEMBER_CHANGES + _MISSION_CHANGES, "d.id, d.slug, m.id, m.is_active")
-        + " FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id"
-        + " WHERE m.feed_token = %s"
+    return _select(
+        _MEMBER_CHANGES + _MISSION_CHANGES,
+        "d.id, d.slug, m.id AS member_id, m.is_active",
+        "FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id"
+        " WHERE m.feed_token = %s",
     )
 
 
@@ -114,9 +113,9 @@ def member_feed_stamp(token: str) -> FeedStamp | None:
     return _stamp("member", row, member_id=row[2])
 
 
-def cached_body(stamp: FeedStamp, build) -> bytes:
-    """The feed's bytes from the shared cache, or built now and kept for the next client."""
-    key = f"feed:{stamp.etag.strip(chr(34))}"
+def cached_body(stamp: FeedStamp, build, variant: str = "ics") -> bytes:
+    """The feed's (or page's) bytes from the shared cache, or built now and kept for the next client."""
+    key = f"{variant}:{stamp.etag.strip(chr(34))}"
     body = cache.get(key)
     if body is None:
         body = build()

@@ -3,7 +3,8 @@
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotModified
-from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import get_conditional_response
 from django.utils.http import http_date
 from django.views.decorators.http import require_safe
@@ -77,5 +78,18 @@ def member_calendar(request, token: str):
 @transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def delegate_page(request, token: str):
-    member = get_object_or_404(Member.objects.select_related("delegation"), feed_token=token, is_active=True)
-    return render(request, "itinerary/delegate_page.html", delegate_page_context(request, member))
+    """The member's page, rendered once per change of their itinerary (and at least hourly, for "Today")."""
+    stamp = member_feed_stamp(token)
+    if stamp is None:
+        raise Http404("No such itinerary.")
+
+    def build() -> bytes:
+        member = Member.objects.select_related("delegation").get(pk=stamp.member_id)
+        return render_to_string(
+            "itinerary/delegate_page.html", delegate_page_context(request, member)
+        ).encode()
+
+    hour = timezone.now().strftime("%Y%m%d%H")
+    response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}"))
+    response["Cache-Control"] = "private, no-cache"
+    return response

@@ -15,3 +15,13 @@ def pytest_report_header(config):
 def _fast_password_hashing(settings):
     # The real PBKDF2 hasher costs ~0.3 s a user; the tests check who may log in, not the hash.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Built feeds and pages are cached by content stamps; every test starts from nothing.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

@@ -22,12 +22,12 @@ pytestmark = pytest.mark.django_db
 #   own     - pages that show only the user's own missions: any logged-in user.
 #   mission-post - the same, for POST-only actions (GET is 405 Method Not Allowed to those allowed).
 #   token   - delegates' pages and feeds: the secret token is the key, see tests/feeds.
-#   public  - no login needed.
+#   public  - no login needed; logout - POST only.
 GUARDS = {
     "dashboard": "own",
     "healthz": "public",
     "login": "public",
-    "logout": "public",
+    "logout": "logout",
     "delegation-create": "shared",
     "delegation-overview": "mission",
     "delegation-edit": "mission",
@@ -63,19 +63,55 @@ GUARDS = {
     "city-delete": "shared",
 }
 
-# Expected status for a GET by each role, per guard.
+ROLES = ["anonymous", "delegate", "non_staff", "other_staff", "own_staff", "superuser"]
+# What each role gets, per guard and method: "ok" (200, 204, 304, or a redirect that is not to the
+# login page), "login" (redirect to the login page), "denied" (403 or 404) or "method" (405).
+_STAFF_ONLY = {"anonymous": "login", "delegate": "login", "non_staff": "denied"}
 EXPECTED = {
-    "mission-post": {
-        "anonymous": 302,
-        "non_staff": 404,
-        "other_staff": 404,
-        "own_staff": 405,
-        "superuser": 405,
+    ("mission", "GET"): {**_STAFF_ONLY, "other_staff": "denied", "own_staff": "ok", "superuser": "ok"},
+    ("mission", "POST"): {**_STAFF_ONLY, "other_staff": "denied", "own_staff": "ok", "superuser": "ok"},
+    ("mission-post", "GET"): {
+        **_STAFF_ONLY, "other_staff": "denied", "own_staff": "method", "superuser": "method",
     },
-    "mission": {"anonymous": 302, "non_staff": 404, "other_staff": 404, "own_staff": 200, "superuser": 200},
-    "shared": {"anonymous": 302, "non_staff": 403, "other_staff": 200, "own_staff": 200, "superuser": 200},
-    "own": {"anonymous": 302, "non_staff": 200, "other_staff": 200, "own_staff": 200, "superuser": 200},
-}
+    ("mission-post", "POST"): {**_STAFF_ONLY, "other_staff": "denied", "own_staff": "ok", "superuser": "ok"},
+    ("shared", "GET"): {**_STAFF_ONLY, "other_staff": "ok", "own_staff": "ok", "superuser": "ok"},
+    ("shared", "POST"): {**_STAFF_ONLY, "other_staff": "ok", "own_staff": "ok", "superuser": "ok"},
+    ("own", "GET"): {"anonymous": "login", "delegate": "login", "non_staff": "ok", "other_staff": "ok",
+                     "own_staff": "ok", "superuser": "ok"},
+    ("own", "POST"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
+    ("token", "GET"): dict.fromkeys(ROLES, "ok"),
+    ("token", "POST"): dict.fromkeys(ROLES, "method"),
+    ("public", "GET"): dict.fromkeys(ROLES, "ok"),
+    # Logging out is a POST; whoever posts it lands on the login page.
+    ("logout", "GET"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
+    ("logout", "POST"): dict.fromkeys(ROLES, "login"),
+}  # fmt: skip
+PUBLIC = {"healthz": {"POST": "method"}, "login": {"POST": "ok"}}
+
+
+def _outcome(response) -> str:
+    if response.status_code in (403, 404):
+        return "denied"
+    if response.status_code == 405:
+        return "method"
+    if response.status_code == 302 and response["Location"].startswith("/accounts/login/"):
+        return "login"
+    if response.status_code in (200, 204, 302, 304):
+        return "ok"
+    return f"status {response.status_code}"
+
+
+READ_ONLY = {"delegation-overview", "schedule", "member-detail", "organisation-list", "city-list"}
+
+
+def _expected(name: str, method: str, role: str) -> str:
+    guard = GUARDS[name]
+    if guard == "public":
+        return PUBLIC[name].get(method, "ok")
+    expected = EXPECTED[(guard, method)][role]
+    if method == "POST" and name in READ_ONLY and expected == "ok":
+        return "method"  # pages that only show things refuse POST even from their own staff
+    return expected
 
 
 def _project_url_names(patterns=None, namespace=None):
@@ -108,6 +144,7 @@ def world():
     other_delegation.staff.add(other)
     users = {
         "anonymous": None,
+        "delegate": None,  # no account: the member's token in the URL is all they have
         "non_staff": UserFactory(username="visitor", is_staff=False),
         "other_staff": other,
         "own_staff": own,
@@ -118,6 +155,9 @@ def world():
 
 def _url(name, objects):
     kwargs = {}
+    if GUARDS[name] == "token":
+        token = objects["delegation" if name == "delegation-calendar" else "member"].feed_token
+        return reverse(name, kwargs={"token": token})
     if name.startswith(("delegation-", "schedule", "member-", "stay-", "meeting-", "leg-")) and name not in (
         "delegation-create",
     ):
@@ -132,50 +172,70 @@ def test_every_url_of_the_project_has_a_guard():
     assert set(_project_url_names()) == set(GUARDS)
 
 
-@pytest.mark.parametrize("role", ["anonymous", "non_staff", "other_staff", "own_staff", "superuser"])
-def test_staff_pages_answer_each_role_as_the_table_says(client, world, role):
-    objects, users = world
+def _client_for(client, users, role):
     if users[role]:
         client.force_login(users[role])
-    wrong = []
-    for name, guard in GUARDS.items():
-        if guard in ("public", "token"):
-            continue
-        url = _url(name, objects)
-        response = client.get(url)
-        expected = EXPECTED[guard][role]
-        if response.status_code != expected:
-            wrong.append(f"{url}: {response.status_code}, expected {expected}")
-        if expected == 302:
-            assert response["Location"].startswith("/accounts/login/?next=")
-    assert wrong == []
+    return client
 
 
-@pytest.mark.parametrize("role", ["anonymous", "non_staff", "other_staff"])
-def test_outsiders_cannot_change_or_delete_a_mission(client, world, role):
+@pytest.mark.parametrize("role", ROLES)
+def test_every_url_answers_get_as_the_table_says(client, world, role):
     objects, users = world
-    if users[role]:
-        client.force_login(users[role])
-    token = objects["member"].feed_token
-    for name in (
-        "delegation-delete",
-        "meeting-delete",
-        "member-delete",
-        "meeting-cancel",
-        "member-rotate-token",
-    ):
-        response = client.post(_url(name, objects))
-        assert response.status_code in (302, 404)
-        if response.status_code == 302:
-            assert response["Location"].startswith("/accounts/login/")
-    response = client.post(_url("meeting-edit", objects), {"title": "Hijacked"})
-    assert response.status_code in (302, 404)
-    objects["meeting"].refresh_from_db()
-    assert objects["meeting"].title != "Hijacked"
-    assert objects["meeting"].status == "confirmed"
-    assert type(objects["delegation"]).objects.filter(pk=objects["delegation"].pk).exists()
+    client = _client_for(client, users, role)
+    wrong = {}
+    for name in GUARDS:
+        outcome = _outcome(client.get(_url(name, objects)))
+        if outcome != _expected(name, "GET", role):
+            wrong[name] = f"{outcome}, expected {_expected(name, 'GET', role)}"
+    assert wrong == {}
+
+
+@pytest.mark.parametrize("role", ["anonymous", "delegate", "non_staff", "other_staff"])
+def test_every_url_refuses_post_from_outsiders_and_changes_nothing(client, world, role):
+    objects, users = world
+    client = _client_for(client, users, role)
+    token, title = objects["member"].feed_token, objects["meeting"].title
+    wrong = {}
+    for name in GUARDS:
+        expected = _expected(name, "POST", role)
+        if expected == "ok" and GUARDS[name] != "public":
+            continue  # allowed writes are checked one by one below
+        outcome = _outcome(client.post(_url(name, objects), {"title": "Hijacked", "name": "Hijacked"}))
+        if outcome != expected:
+            wrong[name] = f"{outcome}, expected {expected}"
+        if name == "logout":
+            client = _client_for(client, users, role)
+    assert wrong == {}
+    for obj in objects.values():
+        assert type(obj).objects.filter(pk=obj.pk).exists(), f"{obj} was deleted"
     objects["member"].refresh_from_db()
-    assert objects["member"].feed_token == token
+    objects["meeting"].refresh_from_db()
+    assert (objects["member"].feed_token, objects["meeting"].title) == (token, title)
+    assert objects["meeting"].status == "confirmed"
+
+
+WRITE_URLS = [name for name, guard in GUARDS.items() if guard in ("mission", "mission-post", "shared")]
+
+
+@pytest.mark.parametrize("role", ["own_staff", "superuser"])
+@pytest.mark.parametrize("name", WRITE_URLS)
+def test_every_write_url_lets_its_staff_post(client, world, role, name):
+    objects, users = world
+    response = _client_for(client, users, role).post(_url(name, objects), {})
+    assert _outcome(response) == _expected(name, "POST", role)
+
+
+def test_other_staff_may_not_use_a_delegations_write_urls(client, world):
+    objects, users = world
+    client = _client_for(client, users, "other_staff")
+    for name in WRITE_URLS:
+        if GUARDS[name] != "shared":
+            assert _outcome(client.post(_url(name, objects), {})) == "denied", name
+
+
+def test_wrong_tokens_get_404(client, world):
+    for name in ("delegate-page", "member-calendar", "delegation-calendar"):
+        assert client.get(reverse(name, kwargs={"token": "not-a-real-token"})).status_code == 404
 
 
 def test_dashboard_lists_only_the_users_own_missions(client, world):

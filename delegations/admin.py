@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
+from simple_history.admin import SimpleHistoryAdmin
 
 from delegations.models import Delegation, Member, Organisation
 from delegations.resources import MemberResource
@@ -32,7 +33,7 @@ class StayInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(admin.ModelAdmin):
+class DelegationAdmin(SimpleHistoryAdmin):
     list_display = ["name", "start_date", "end_date", "organiser", "member_count"]
     list_filter = ["start_date"]
     search_fields = ["name", "slug", "summary"]
@@ -65,7 +66,7 @@ class DelegationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ImportExportModelAdmin):
+class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [MemberResource]
     import_formats = [CSV]
     export_formats = [CSV]

@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 from delegations.tokens import new_token
 from itinerary.timezones import validate_timezone, zone
@@ -102,6 +103,7 @@ class Delegation(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DelegationQuerySet.as_manager()
+    history = HistoricalRecords(excluded_fields=["feed_token"])
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -163,6 +165,9 @@ class Member(models.Model):
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    # Who changed what and when. Tokens stay out of history: an old token must not be recoverable.
+    history = HistoricalRecords(excluded_fields=["feed_token"])
 
     class Meta:
         ordering = ["delegation", "full_name"]

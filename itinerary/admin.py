@@ -1,4 +1,5 @@
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 
@@ -19,7 +20,7 @@ class StayAdmin(admin.ModelAdmin):
     autocomplete_fields = ["delegation", "city"]
 
 
-class ScheduledItemAdmin(admin.ModelAdmin):
+class ScheduledItemAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["delegation", "attendees"]
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
 

@@ -6,9 +6,10 @@ from datetime import UTC, date, datetime
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from simple_history.models import HistoricalRecords
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.timezones import validate_timezone, zone
@@ -177,11 +178,13 @@ class ScheduledItem(models.Model):
     def save(self, *args, **kwargs):
         # Attendee changes right after creation are part of creating, not news for anyone's feed.
         self._just_created = self._state.adding
-        if self.pk and self.sequence_fields_changed():
-            # Increment in the database, so two concurrent saves cannot both write the same number.
-            self.sequence = F("sequence") + 1
-            super().save(*args, **kwargs)
-            self.refresh_from_db(fields=["sequence"])
+        if self.pk and not self._state.adding and self.sequence_fields_changed():
+            with transaction.atomic():
+                # Read the stored number under a row lock, so two concurrent saves cannot both
+                # write the same SEQUENCE (SQLite serialises writers with IMMEDIATE transactions).
+                stored = type(self).objects.select_for_update().filter(pk=self.pk)
+                self.sequence = (stored.values_list("sequence", flat=True).first() or 0) + 1
+                super().save(*args, **kwargs)
         else:
             super().save(*args, **kwargs)
         self._loaded = {name: getattr(self, name) for name in self.SEQUENCE_FIELDS}
@@ -241,6 +244,8 @@ class Meeting(ScheduledItem):
     )
     description = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
     staff_notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["starts_at", "title"]
@@ -305,6 +310,8 @@ class TravelLeg(ScheduledItem):
     number = models.CharField(max_length=20, blank=True, help_text="e.g. CA 986")
     booking_reference = models.CharField(max_length=40, blank=True, help_text="Staff only.")
     notes = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
+
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["departs_at"]

@@ -15,6 +15,7 @@ from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp,
 from itinerary.ical import delegation_feed, member_feed
 from itinerary.schedule import load_mission
 
+NO_REFERRER = "no-referrer"
 CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
 
 
@@ -33,6 +34,7 @@ def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -
         response = HttpResponseNotModified()
         response["ETag"] = stamp.etag
         response["Cache-Control"] = CACHE_CONTROL
+        response["Referrer-Policy"] = NO_REFERRER
         return response
     response = get_conditional_response(request, etag=stamp.etag, last_modified=last_modified)
     if response is None:
@@ -46,6 +48,7 @@ def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -
     response["ETag"] = stamp.etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
+    response["Referrer-Policy"] = NO_REFERRER
     return response
 
 
@@ -92,4 +95,5 @@ def delegate_page(request, token: str):
     hour = timezone.now().strftime("%Y%m%d%H")
     response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}"))
     response["Cache-Control"] = "private, no-cache"
+    response["Referrer-Policy"] = NO_REFERRER  # links out must not carry the token in Referer
     return response

@@ -7,6 +7,8 @@ from itinerary import public_views
 from itinerary import views as itinerary_views
 from missionplanner import views
 
+handler500 = "missionplanner.views.server_error"
+
 admin.site.site_header = "Mission Planner administration"
 admin.site.site_title = "Mission Planner"
 admin.site.index_title = "Delegations, members and itineraries"

@@ -35,6 +35,8 @@ def demo(db):
 @pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
 def test_every_admin_changelist_add_and_change_page_renders(admin_client, demo, model):
     assert admin_client.get(_admin_url(model, "changelist")).status_code == 200
+    if model._meta.app_label == "axes":
+        return  # failed-login records are read-only and exist only after someone fails to log in
     assert admin_client.get(_admin_url(model, "add")).status_code == 200
     obj = model.objects.order_by("pk").last()
     assert obj is not None, f"the demo missions hold no {model._meta.verbose_name}"

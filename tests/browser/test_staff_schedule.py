@@ -138,3 +138,38 @@ def test_schedule_is_usable_at_phone_width(browser, live_server, screenshot):
     assert overflow <= 0
     screenshot(page, "schedule-390px", full_page=False)
     context.close()
+
+
+def test_pages_run_under_the_content_security_policy_without_violations(browser, live_server):
+    """Every page we serve loads with no CSP violation (no inline script or style slipped in)."""
+    from delegations.models import Member
+    from itinerary.demo_missions import load_demo_missions
+
+    load_demo_missions()
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    context = browser.new_context()
+    page = context.new_page()
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    log_in(page, live_server, "root")
+    slug = "california-china-trade-mission-2016"
+    member = Member.objects.get(full_name="Panorea Avdis")
+    for path in (
+        "/",
+        f"/delegations/{slug}/",
+        f"/delegations/{slug}/schedule/",
+        f"/delegations/{slug}/meetings/new/",
+        f"/delegations/{slug}/members/{member.pk}/",
+        "/cities/new/",
+        "/organisations/",
+        f"/my/{member.feed_token}/",
+    ):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_load_state("networkidle")
+    assert violations == []
+    context.close()

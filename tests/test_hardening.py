@@ -1,0 +1,81 @@
+"""Security headers, login lockout, and a clear 503 when the database does not answer."""
+
+import pytest
+from django.db import OperationalError
+from django.test import Client
+from django.urls import reverse
+
+from tests.factories import MemberFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert "frame-ancestors 'none'" in policy
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"
+
+
+def test_delegate_pages_and_feeds_send_no_referrer(client):
+    member = MemberFactory()
+    for url in (
+        reverse("delegate-page", args=[member.feed_token]),
+        reverse("member-calendar", args=[member.feed_token]),
+        reverse("delegation-calendar", args=[member.delegation.feed_token]),
+    ):
+        assert client.get(url)["Referrer-Policy"] == "no-referrer", url
+
+
+def test_five_wrong_passwords_lock_the_user_name_out(client):
+    UserFactory(username="planner", password="the right one is long")
+    for _ in range(4):
+        response = client.post(reverse("login"), {"username": "planner", "password": "wrong"})
+        assert response.status_code == 200
+    assert client.post(reverse("login"), {"username": "planner", "password": "wrong"}).status_code == 429
+    locked = client.post(reverse("login"), {"username": "planner", "password": "the right one is long"})
+    assert locked.status_code == 429
+    assert "Too many failed log-ins" in locked.content.decode()
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_right_password_after_a_few_wrong_ones_logs_in(client):
+    UserFactory(username="planner", password="the right one is long")
+    for _ in range(3):
+        client.post(reverse("login"), {"username": "planner", "password": "wrong"})
+    response = client.post(reverse("login"), {"username": "planner", "password": "the right one is long"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"]
+
+
+def test_a_database_that_does_not_answer_gives_a_503_page_not_a_traceback(monkeypatch):
+    from delegations import views
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("could not connect to server: Connection refused")
+
+    monkeypatch.setattr(views, "load_missions", unreachable)
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "30"
+    assert "cannot reach its database" in response.content.decode()
+    assert "Traceback" not in response.content.decode()
+
+
+def test_other_errors_give_a_plain_500_page(monkeypatch):
+    from delegations import views
+
+    def broken(*args, **kwargs):
+        raise ValueError("a bug")
+
+    monkeypatch.setattr(views, "load_missions", broken)
+    client = Client(raise_request_exception=False)
+    client.force_login(UserFactory())
+    response = client.get(reverse("dashboard"))
+    assert response.status_code == 500
+    assert "Something went wrong" in response.content.decode()

@@ -1,6 +1,8 @@
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse, reverse_lazy
+from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from delegations.scoping import (
@@ -11,6 +13,7 @@ from delegations.scoping import (
 )
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
 from itinerary.forms import CityForm, MeetingForm, StayForm, TravelLegForm
+from itinerary.history import change_log, deleted_items, item_restore
 from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.schedule import compose_days, load_mission
 from itinerary.schedule_cards import schedule_cards
@@ -46,6 +49,11 @@ class ItemSaveMixin(DelegationItemMixin):
         return response
 
 
+class ItemUpdateMixin(ItemSaveMixin):
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(history=change_log(self.object), **kwargs)
+
+
 class StayCreateView(DelegationItemMixin, CreateView):
     model = Stay
     form_class = StayForm
@@ -71,7 +79,7 @@ class MeetingCreateView(ItemSaveMixin, CreateView):
     form_class = MeetingForm
 
 
-class MeetingUpdateView(ItemSaveMixin, UpdateView):
+class MeetingUpdateView(ItemUpdateMixin, UpdateView):
     model = Meeting
     form_class = MeetingForm
 
@@ -81,7 +89,7 @@ class TravelLegCreateView(ItemSaveMixin, CreateView):
     form_class = TravelLegForm
 
 
-class TravelLegUpdateView(ItemSaveMixin, UpdateView):
+class TravelLegUpdateView(ItemUpdateMixin, UpdateView):
     model = TravelLeg
     form_class = TravelLegForm
 
@@ -137,6 +145,38 @@ class MeetingCancelView(ItemCancelView):
 
 class TravelLegCancelView(ItemCancelView):
     model = TravelLeg
+
+
+class DeletedItemsView(DelegationScopedMixin, TemplateView):
+    template_name = "itinerary/deleted_items.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(records=deleted_items(self.delegation), **kwargs)
+
+
+class ItemRestoreView(DelegationScopedMixin, View):
+    """POST only: bring back a deleted meeting or leg from its history."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        model = {"meeting": Meeting, "leg": TravelLeg}[kwargs["kind"]]
+        record = get_object_or_404(
+            model.history.filter(delegation_id=self.delegation.pk, history_type="-"),
+            history_id=kwargs["history_id"],
+        )
+        if model.objects.filter(pk=record.id).exists():
+            messages.info(request, f"“{record.instance}” is already back.")
+        else:
+            try:
+                item = item_restore(record=record)
+            except ValidationError as error:
+                messages.error(
+                    request, f"“{record.instance}” cannot come back as it was: {'; '.join(error.messages)}"
+                )
+                return redirect("deleted-items", self.delegation.slug)
+            messages.success(request, f"Restored “{item}”. Calendars will show it again.")
+        return redirect("schedule", self.delegation.slug)
 
 
 class CityListView(StaffRequiredMixin, ListView):

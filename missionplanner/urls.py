@@ -38,6 +38,8 @@ delegation_patterns = [
     path("legs/<int:pk>/edit/", i.TravelLegUpdateView.as_view(), name="leg-edit"),
     path("legs/<int:pk>/cancel/", i.TravelLegCancelView.as_view(), name="leg-cancel"),
     path("legs/<int:pk>/delete/", i.TravelLegDeleteView.as_view(), name="leg-delete"),
+    path("deleted/", i.DeletedItemsView.as_view(), name="deleted-items"),
+    path("deleted/<str:kind>/<int:history_id>/restore/", i.ItemRestoreView.as_view(), name="item-restore"),
 ]
 
 urlpatterns = [

@@ -20,8 +20,11 @@ pg_start() {
     AS_PG=()
   fi
   "${AS_PG[@]}" "$PG_BIN/initdb" -D "$PG_ROOT/data" -U missionplanner --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_ROOT/data" -l "$PG_ROOT/server.log" -w \
-    -o "-p $PG_PORT -k $PG_ROOT -c listen_addresses=127.0.0.1 ${PG_EXTRA_OPTIONS:-}" start >/dev/null
+  # Settings live in the data directory, so a plain `pg_ctl start` (as the fault tests do) brings
+  # the server back exactly as it was.
+  printf "port = %s\nunix_socket_directories = '%s'\nlisten_addresses = '127.0.0.1'\n%s\n" \
+    "$PG_PORT" "$PG_ROOT" "${PG_EXTRA_CONF:-}" >> "$PG_ROOT/data/postgresql.conf"
+  "${AS_PG[@]}" "$PG_BIN/pg_ctl" -D "$PG_ROOT/data" -l "$PG_ROOT/server.log" -w start >/dev/null
   "$PG_BIN/createdb" -h 127.0.0.1 -p "$PG_PORT" -U missionplanner missionplanner
   export DATABASE_URL="postgres://missionplanner@127.0.0.1:$PG_PORT/missionplanner"
   export MISSIONPLANNER_PG_CTL="${AS_PG[*]} $PG_BIN/pg_ctl -D $PG_ROOT/data -l $PG_ROOT/server.log"

@@ -1,0 +1,173 @@
+"""Concurrency and database faults, against the real PostgreSQL server that .ci/run starts."""
+
+import os
+import shlex
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+
+from delegations.models import Member
+from delegations.tokens import rotate_member_tokens
+from itinerary.models import Meeting
+from tests.factories import MeetingFactory, MemberFactory, UserFactory
+
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _in_threads(count: int, work):
+    barrier = threading.Barrier(count)
+
+    def run(n):
+        try:
+            barrier.wait(timeout=10)
+            return work(n)
+        finally:
+            connection.close()  # each thread has its own connection; give it back
+
+    with ThreadPoolExecutor(count) as pool:
+        return list(pool.map(run, range(count)))
+
+
+def test_two_people_saving_the_same_meeting_at_once_one_wins_the_other_is_refused():
+    user = UserFactory()
+    meeting = MeetingFactory(venue="China World Hotel")
+    meeting.delegation.staff.add(user)
+    url = reverse("meeting-edit", args=[meeting.delegation.slug, meeting.pk])
+    opened = {
+        "title": meeting.title, "kind": meeting.kind, "status": meeting.status, "city": meeting.city_id,
+        "starts_at": "2016-10-25T09:30", "ends_at": "2016-10-25T10:30",
+        "version": meeting.updated_at.isoformat(),
+    }  # fmt: skip
+
+    def save(n):
+        client = Client()
+        client.force_login(user)
+        response = client.post(url, {**opened, "venue": f"Venue of editor {n}"})
+        return response.status_code, response.content.decode()
+
+    results = _in_threads(2, save)
+    assert sorted(code for code, _ in results) == [200, 302]
+    refused = next(body for code, body in results if code == 200)
+    assert "Someone else changed this meeting" in refused
+    meeting.refresh_from_db()
+    assert meeting.venue in ("Venue of editor 0", "Venue of editor 1")
+    assert f'value="Venue of editor {1 - int(meeting.venue[-1])}"' in refused  # the loser's input is kept
+
+
+def test_concurrent_changes_each_raise_the_sequence_exactly_once():
+    meeting = MeetingFactory()
+
+    def move(n):
+        item = Meeting.objects.get(pk=meeting.pk)
+        item.starts_at += timedelta(minutes=n + 1)
+        item.ends_at += timedelta(minutes=n + 1)
+        item.save()
+
+    _in_threads(8, move)
+    meeting.refresh_from_db()
+    assert meeting.sequence == 8
+
+
+def test_rotating_a_token_while_feeds_are_fetched_never_serves_a_half_state():
+    member = MemberFactory()
+    MeetingFactory(delegation=member.delegation)
+    old = member.feed_token
+    url = reverse("member-calendar", args=[old])
+    codes = []
+
+    def fetch_or_rotate(n):
+        if n == 0:
+            time.sleep(0.05)
+            rotate_member_tokens(members=Member.objects.filter(pk=member.pk))
+            return
+        client = Client(raise_request_exception=False)
+        for _ in range(25):
+            response = client.get(url)
+            codes.append(response.status_code)
+            if response.status_code == 200:
+                assert response.content.startswith(b"BEGIN:VCALENDAR") and response.content.endswith(
+                    b"END:VCALENDAR\r\n"
+                )
+
+    _in_threads(4, fetch_or_rotate)
+    assert set(codes) <= {200, 404} and 404 in codes
+    assert Client().get(url).status_code == 404
+    member.refresh_from_db()
+    assert Client().get(reverse("member-calendar", args=[member.feed_token])).status_code == 200
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _status(url: str, data: bytes | None = None) -> int:
+    try:
+        with urllib.request.urlopen(url, data=data, timeout=10) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_the_app_answers_503_while_the_database_is_down_and_recovers_without_a_restart():
+    pg_ctl = os.environ.get("MISSIONPLANNER_PG_CTL")
+    assert pg_ctl, "run through .ci/run, which starts the PostgreSQL server this test stops and starts"
+    member = MemberFactory()
+    meetings_before = Meeting.objects.count()
+    settings_dict = connection.settings_dict
+    database_url = f"postgres://{settings_dict['USER']}@{settings_dict['HOST']}:{settings_dict['PORT']}/{settings_dict['NAME']}"
+    port = _free_port()
+    env = {
+        **os.environ, "DATABASE_URL": database_url, "DJANGO_DEBUG": "0", "DJANGO_LOG_LEVEL": "CRITICAL",
+        "DJANGO_SECRET_KEY": "fault-test-" + "x" * 50, "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "0",
+    }  # fmt: skip
+    # Production settings, as users would meet them: hashed static files, the 503 page.
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True
+    )
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "missionplanner.wsgi", "--bind", f"127.0.0.1:{port}", "-w", "1"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    page = f"{base}/my/{member.feed_token}/"
+    try:
+        for _ in range(100):
+            try:
+                if _status(f"{base}/healthz") == 200:
+                    break
+            except OSError:
+                time.sleep(0.1)
+        assert _status(page) == 200
+        subprocess.run([*shlex.split(pg_ctl), "-m", "fast", "-w", "stop"], check=True, capture_output=True)
+        try:
+            assert _status(f"{base}/healthz") == 503
+            assert _status(page) == 503
+            assert _status(f"{base}/feeds/member/{member.feed_token}.ics") == 503
+        finally:
+            subprocess.run([*shlex.split(pg_ctl), "-w", "start"], check=True, capture_output=True)
+        deadline = time.monotonic() + 30
+        while _status(f"{base}/healthz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert _status(f"{base}/healthz") == 200  # reconnected by itself: no restart of the app
+        assert _status(page) == 200
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        connection.close()  # this process's connection died with the server; the next use reconnects
+    assert Meeting.objects.count() == meetings_before

@@ -9,6 +9,7 @@ own DTSTART, no comma-separated RDATE lists, which ical.js and vobject read only
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
@@ -189,13 +190,24 @@ def deleted_event(item: DeletedItem) -> FeedEvent:
     )
 
 
+# RFC 5545 TEXT allows no control characters but tab; line and paragraph separators would split a
+# content line in readers that use str.splitlines().
+_CONTROLS = dict.fromkeys([*range(9), 11, 12, *range(14, 32), 127])
+_BREAKS = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _text(value: str, *, multiline: bool = False) -> str:
+    value = _BREAKS.sub("\n" if multiline else " ", value)
+    return value.translate(_CONTROLS)
+
+
 @lru_cache(maxsize=50_000)
 def vevent(event: FeedEvent) -> bytes:
     """One VEVENT's bytes. Cached by the event's full content, so any change to it is a new entry
     and an unchanged event is serialised once per process, not once per request."""
     component = Event.new(
         uid=event.uid,
-        summary=event.summary,
+        summary=_text(event.summary),
         start=event.start,
         end=event.end,
         stamp=event.stamp.astimezone(UTC),
@@ -203,8 +215,8 @@ def vevent(event: FeedEvent) -> bytes:
         last_modified=event.stamp.astimezone(UTC),
         sequence=event.sequence,
         status=event.status,
-        location=event.location or None,
-        description=event.description or None,
+        location=_text(event.location) or None,
+        description=_text(event.description, multiline=True) or None,
         url=event.url or None,
         categories=event.categories,
     )

@@ -44,6 +44,8 @@ def make_local_aware(wall_clock: datetime, zone_name: str) -> datetime:
     calendar applications do. The result is in UTC: PEP 495 makes an ambiguous local time compare
     unequal to every time in another zone, even itself in UTC.
     """
+    if not 1900 <= wall_clock.year <= 2200:
+        raise ValidationError("Enter a date between the years 1900 and 2200.", code="out_of_range")
     tz = zone(zone_name)
     aware = wall_clock.replace(tzinfo=tz, fold=0)
     if aware.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != wall_clock.replace(tzinfo=None):

@@ -115,3 +115,10 @@ def test_attendees_are_limited_to_the_delegations_active_members(delegation, sac
     assert not form.is_valid()
     assert "attendees" in form.errors
     assert list(form.fields["attendees"].queryset) == [own]
+
+
+@pytest.mark.parametrize("typed", ["0001-01-01T00:00", "9999-12-31T23:59"])
+def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_crash(delegation, typed):
+    form = meeting_form(delegation, CityFactory(), typed, typed)
+    assert not form.is_valid()
+    assert "between the years 1900 and 2200" in str(form.errors["starts_at"])

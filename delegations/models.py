@@ -8,8 +8,21 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from delegations.tokens import new_token
+from delegations.tokens import new_token, token_digest
 from itinerary.timezones import validate_timezone, zone
+
+
+class TokenDigestField(models.CharField):
+    """The sha256 of the row's feed_token, recomputed on every save, bulk_create included."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.update(max_length=64, unique=True, editable=False)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = token_digest(model_instance.feed_token)
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class WebsiteField(models.URLField):
@@ -99,11 +112,12 @@ class Delegation(models.Model):
         help_text="Staff users who may see and edit this delegation.",
     )
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    feed_token_digest = TokenDigestField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = DelegationQuerySet.as_manager()
-    history = HistoricalRecords(excluded_fields=["feed_token"])
+    history = HistoricalRecords(excluded_fields=["feed_token", "feed_token_digest"])
 
     class Meta:
         ordering = ["-start_date", "name"]
@@ -163,11 +177,12 @@ class Member(models.Model):
     notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
     is_active = models.BooleanField(default=True, help_text="Inactive members get no items and no feed.")
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)
+    feed_token_digest = TokenDigestField()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     # Who changed what and when. Tokens stay out of history: an old token must not be recoverable.
-    history = HistoricalRecords(excluded_fields=["feed_token"])
+    history = HistoricalRecords(excluded_fields=["feed_token", "feed_token_digest"])
 
     class Meta:
         ordering = ["delegation", "full_name"]

@@ -4,6 +4,7 @@ A token is the only key to a delegate's itinerary and feeds, so it carries 256 b
 and is never derived from anything guessable. Tokens do not expire; rotating one is the way to revoke it.
 """
 
+import hashlib
 import secrets
 
 from django.db import transaction
@@ -14,6 +15,12 @@ TOKEN_LENGTH = 43  # len(secrets.token_urlsafe(32))
 
 def new_token() -> str:
     return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_digest(token: str) -> str:
+    """What tokens are looked up by. Comparing digests in the database leaks, through timing, only
+    how much of a digest matched, which says nothing about the token itself."""
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def tokens_match(given: str, expected: str) -> bool:
@@ -32,7 +39,7 @@ def rotate_member_tokens(*, members) -> int:
     ).select_for_update()
     for member in locked:
         member.feed_token = new_token()
-        member.save(update_fields=["feed_token", "updated_at"])
+        member.save(update_fields=["feed_token", "feed_token_digest", "updated_at"])
         count += 1
     return count
 
@@ -40,5 +47,5 @@ def rotate_member_tokens(*, members) -> int:
 @transaction.atomic
 def rotate_delegation_token(*, delegation) -> str:
     delegation.feed_token = new_token()
-    delegation.save(update_fields=["feed_token", "updated_at"])
+    delegation.save(update_fields=["feed_token", "feed_token_digest", "updated_at"])
     return delegation.feed_token

@@ -20,6 +20,8 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.dateparse import parse_datetime
 
+from delegations.tokens import token_digest
+
 FEED_FORMAT = "2"  # bump when the code changes what a feed looks like
 CACHE_SECONDS = 24 * 3600
 
@@ -56,7 +58,9 @@ def _select(changes: list[tuple[str, bool]], leading: str, source: str) -> str:
 
 
 def _delegation_sql() -> str:
-    return _select(_MISSION_CHANGES, "d.id, d.slug", "FROM delegations_delegation d WHERE d.feed_token = %s")
+    return _select(
+        _MISSION_CHANGES, "d.id, d.slug", "FROM delegations_delegation d WHERE d.feed_token_digest = %s"
+    )
 
 
 def _member_sql() -> str:
@@ -64,7 +68,7 @@ def _member_sql() -> str:
         _MEMBER_CHANGES + _MISSION_CHANGES,
         "d.id, d.slug, m.id AS member_id, m.is_active",
         "FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id"
-        " WHERE m.feed_token = %s",
+        " WHERE m.feed_token_digest = %s",
     )
 
 
@@ -85,7 +89,7 @@ def _as_datetime(value) -> datetime:
 
 def _fetch(sql: str, token: str) -> tuple | None:
     with connection.cursor() as cursor:
-        cursor.execute(sql, [token])
+        cursor.execute(sql, [token_digest(token)])
         return cursor.fetchone()
 
 

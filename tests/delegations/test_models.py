@@ -146,3 +146,27 @@ def test_deleting_a_delegation_deletes_its_members():
     member.delegation.delete()
     assert not Member.objects.filter(pk=member.pk).exists()
     assert not Delegation.objects.exists()
+
+
+def test_tokens_are_looked_up_by_their_digest_which_follows_every_change():
+    from delegations.tokens import rotate_member_tokens, token_digest
+
+    member = MemberFactory()
+    member.refresh_from_db()
+    assert member.feed_token_digest == token_digest(member.feed_token) != member.feed_token
+    rotate_member_tokens(members=Member.objects.filter(pk=member.pk))
+    member.refresh_from_db()
+    assert member.feed_token_digest == token_digest(member.feed_token)
+    [bulk] = Member.objects.bulk_create([Member(delegation=member.delegation, full_name="Bulk")])
+    assert Member.objects.get(pk=bulk.pk).feed_token_digest == token_digest(bulk.feed_token)
+
+
+def test_feed_stamp_queries_never_carry_the_token_itself(django_assert_num_queries, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    member = MemberFactory()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(f"/feeds/member/{member.feed_token}.ics")
+    assert captured.captured_queries
+    assert not any(member.feed_token in query["sql"] for query in captured.captured_queries)

@@ -236,3 +236,16 @@ def test_exporting_members_as_csv_leaves_out_feed_tokens(admin_client):
     assert "Head of delegation" in body
     assert member.feed_token not in body
     assert not re.search(r"feed_token", body)
+
+
+@pytest.mark.parametrize("model", REGISTERED_MODELS, ids=lambda model: model._meta.label)
+def test_admin_pages_are_for_staff_with_permissions_only(client, model):
+    from tests.factories import UserFactory
+
+    url = _admin_url(model, "changelist")
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login/" in anonymous["Location"]
+    client.force_login(UserFactory(username="visitor", is_staff=False))
+    assert client.get(url).status_code == 302  # to the admin's own log-in page
+    client.force_login(UserFactory(username="staff-without-permissions", is_staff=True))
+    assert client.get(url).status_code == 403

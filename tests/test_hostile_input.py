@@ -12,7 +12,7 @@ from hypothesis.extra.django import TestCase
 
 from delegations.models import Member, Organisation
 from itinerary.ical import _text
-from itinerary.models import City, Meeting
+from itinerary.models import City, Meeting, Stay, TravelLeg
 from tests.factories import CityFactory, DelegationFactory, MemberFactory, UserFactory
 from tests.feeds.parsers import icaljs_raw
 
@@ -134,6 +134,39 @@ class StaffFormsTest(TestCase):
              "home_timezone": zone, "travel_buffer_minutes": "30"},
         )  # fmt: skip
         self.assert_no_server_error(response)
+
+    @SETTINGS
+    @given(carrier=HOSTILE, number=HOSTILE, notes=HOSTILE, departs=DATETIMES, arrives=DATETIMES)
+    def test_travel_leg_form_survives_anything(self, carrier, number, notes, departs, arrives):
+        before = TravelLeg.objects.count()
+        other = CityFactory(name="Shanghai", local_name="上海")
+        response = self.client.post(
+            reverse("leg-create", args=[self.delegation.slug]),
+            {"mode": "flight", "carrier": carrier, "number": number, "notes": notes, "origin": self.city.pk,
+             "destination": other.pk, "departs_at": departs, "arrives_at": arrives, "status": "confirmed"},
+        )  # fmt: skip
+        self.assert_no_server_error(response)
+        if response.status_code == 200:
+            self.assertEqual(TravelLeg.objects.count(), before)
+        else:
+            feed = self.client.get(reverse("delegation-calendar", args=[self.delegation.feed_token])).content
+            self.assertEqual(len(icalendar.Calendar.from_ical(feed).walk("VEVENT")), before + 1)
+
+    @SETTINGS
+    @given(hotel=HOSTILE, address=HOSTILE, arrival=DATETIMES, departure=DATETIMES)
+    def test_stay_form_survives_anything(self, hotel, address, arrival, departure):
+        before = Stay.objects.count()
+        response = self.client.post(
+            reverse("stay-create", args=[self.delegation.slug]),
+            {"city": self.city.pk, "hotel_name": hotel, "hotel_local_address": address,
+             "arrival_date": arrival[:10], "departure_date": departure[:10]},
+        )  # fmt: skip
+        self.assert_no_server_error(response)
+        if response.status_code == 200:
+            self.assertEqual(Stay.objects.count(), before)
+        else:
+            overview = self.client.get(reverse("delegation-overview", args=[self.delegation.slug])).content
+            self.assertNotIn(b"<script>alert", overview)
 
     @SETTINGS
     @given(cells=st.lists(st.lists(HOSTILE, min_size=1, max_size=10), min_size=1, max_size=5))

@@ -23,11 +23,6 @@ def token_digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def tokens_match(given: str, expected: str) -> bool:
-    """Compare without leaking through timing how much of a token was right."""
-    return secrets.compare_digest(given.encode(), expected.encode())
-
-
 @transaction.atomic
 def rotate_member_tokens(*, members) -> int:
     """Give each member a fresh token; their old feed and page URLs stop working at once."""

@@ -139,14 +139,6 @@ class ItemStatus(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"
 
 
-class ScheduledItemQuerySet(models.QuerySet):
-    def for_delegation(self, delegation):
-        return self.filter(delegation=delegation)
-
-    def active(self):
-        return self.exclude(status=ItemStatus.CANCELLED)
-
-
 class ScheduledItem(models.Model):
     """What meetings and travel legs share: a stable UID and a SEQUENCE for calendar clients.
 
@@ -169,8 +161,6 @@ class ScheduledItem(models.Model):
     sequence = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ScheduledItemQuerySet.as_manager()
 
     class Meta:
         abstract = True

@@ -6,7 +6,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 
 from delegations.models import Delegation, Member
-from delegations.tokens import TOKEN_LENGTH, new_token, tokens_match
+from delegations.tokens import TOKEN_LENGTH
 from tests.factories import DelegationFactory, MemberFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -111,13 +111,6 @@ def test_feed_tokens_are_unique_in_the_database():
     second.feed_token = first.feed_token
     with pytest.raises(IntegrityError), transaction.atomic():
         second.save()
-
-
-def test_tokens_match_compares_whole_tokens():
-    token = new_token()
-    assert tokens_match(token, token)
-    assert not tokens_match(token[:-1], token)
-    assert not tokens_match("", token)
 
 
 def test_organisation_names_are_unique_per_country_ignoring_case():

@@ -15,12 +15,21 @@ PASSWORD = "correct horse battery staple"
 
 
 def pick(page, field_id: str, text: str) -> None:
-    """Choose an option in a search-as-you-type picker the way a person does: type, then Enter."""
+    """Choose an option in a search-as-you-type picker the way a person does: type, then click it."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     control = page.locator(f"#{field_id}-ts-control")
+    option = page.locator(f"#{field_id}-ts-dropdown .option", has_text=text).first
     control.click()
-    control.fill(text)
-    page.locator(f"#{field_id}-ts-dropdown .option", has_text=text).first.click()
-    page.keyboard.press("Escape")
+    control.press_sequentially(text, delay=10)
+    try:
+        option.wait_for(state="visible", timeout=3000)
+    except PlaywrightTimeout:
+        control.press("ArrowDown")  # the list can stay shut when the field is refocused; this opens it
+    option.click()
+    control.press("Escape")
+    chosen = page.locator(f"#{field_id} option:checked", has_text=text)
+    expect(chosen).to_have_count(1)
 
 
 def log_in(page, live_server, username: str) -> None:

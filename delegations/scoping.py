@@ -89,3 +89,15 @@ class ProtectedDeleteView(DeleteView):
             return HttpResponseRedirect(self.request.path)
         messages.success(self.request, f"Deleted {self.model._meta.verbose_name} “{name}”.")
         return response
+
+
+class DelegationItemDeleteView(DelegationScopedMixin, ProtectedDeleteView):
+    """Delete something inside the delegation in the URL (found only there), then back to `success_view`."""
+
+    success_view = "delegation-overview"
+
+    def get_queryset(self):
+        return self.model.objects.filter(delegation=self.delegation)
+
+    def get_success_url(self):
+        return reverse(self.success_view, args=[self.delegation.slug])

@@ -1,7 +1,7 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.utils import timezone
 from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
@@ -9,6 +9,7 @@ from django.views.generic import CreateView, DetailView, ListView, TemplateView,
 from delegations.forms import DelegationForm, MemberForm, OrganisationForm
 from delegations.models import Delegation, Member, Organisation
 from delegations.scoping import (
+    DelegationItemDeleteView,
     DelegationItemMixin,
     DelegationScopedMixin,
     ProtectedDeleteView,
@@ -123,14 +124,8 @@ class MemberUpdateView(DelegationItemMixin, UpdateView):
     form_class = MemberForm
 
 
-class MemberDeleteView(DelegationScopedMixin, ProtectedDeleteView):
+class MemberDeleteView(DelegationItemDeleteView):
     model = Member
-
-    def get_queryset(self):
-        return self.delegation.members.all()
-
-    def get_success_url(self):
-        return reverse("delegation-overview", args=[self.delegation.slug])
 
     def consequences(self):
         member = self.object

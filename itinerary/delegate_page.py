@@ -1,6 +1,7 @@
 """What a delegate's own page shows: their days, today first, and how to subscribe."""
 
 from dataclasses import dataclass
+from datetime import date
 
 import segno
 from django.conf import settings
@@ -48,13 +49,12 @@ def _today_where_they_are(mission: Mission):
     return now.astimezone(home).date()
 
 
-def split_days(mission: Mission, days: list[Day]) -> tuple[list[Day], list[Day]]:
+def split_days(days: list[Day], today: date) -> tuple[list[Day], list[Day]]:
     """(days to show first, earlier days to fold away), keeping only days with something on them.
 
     During the mission, today and what follows come first. Before it, and after it is over, every
     day is shown in order: the whole trip is what a delegate wants to see then.
     """
-    today = _today_where_they_are(mission)
     useful = [day for day in days if day.entries or day.stays]
     ahead = [day for day in useful if day.date >= today]
     if not ahead or len(ahead) == len(useful):
@@ -64,7 +64,8 @@ def split_days(mission: Mission, days: list[Day]) -> tuple[list[Day], list[Day]]
 
 def delegate_page_context(request, member: Member) -> dict:
     mission = load_mission(member.delegation)
-    upcoming, earlier = split_days(mission, compose_days(mission, member=member))
+    today = _today_where_they_are(mission)
+    upcoming, earlier = split_days(compose_days(mission, member=member), today)
     return {
         "member": member,
         "delegation": member.delegation,
@@ -72,6 +73,6 @@ def delegate_page_context(request, member: Member) -> dict:
         "upcoming": upcoming,
         "earlier": earlier,
         "links": member_feed_links(member),
-        "today": _today_where_they_are(mission),
-        "is_over": mission.delegation.end_date < _today_where_they_are(mission),
+        "today": today,
+        "is_over": mission.delegation.end_date < today,
     }

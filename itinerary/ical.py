@@ -19,15 +19,13 @@ from django.urls import reverse
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from delegations.models import Member
-from itinerary.models import DeletedItem, FeedWithdrawal, Meeting, TravelLeg
+from itinerary.models import DeletedItem, FeedWithdrawal
 from itinerary.schedule import Entry, Mission
 from itinerary.timezones import zone
 
 PRODID = "-//Mission Planner//Trade mission itineraries//EN"
 REFRESH = timedelta(hours=1)
 STATUS = {"confirmed": "CONFIRMED", "tentative": "TENTATIVE", "cancelled": "CANCELLED"}
-KIND_LABELS = dict(Meeting.Kind.choices)
-MODE_LABELS = dict(TravelLeg.Mode.choices)
 _SEARCH_BACK = timedelta(days=800)  # far enough to find the last DST change before a mission
 
 
@@ -129,10 +127,9 @@ def feed_event(
     if entry.is_leg:
         carrier = " ".join(part for part in (item.carrier, item.number) if part)
         location = f"{item.origin.name} → {item.destination.name}"
-        mode = MODE_LABELS[item.mode]
-        summary = f"{mode} {carrier}: {location}" if carrier else f"{mode}: {location}"
+        summary = f"{entry.label} {carrier}: {location}" if carrier else f"{entry.label}: {location}"
         city = item.origin
-        categories = ("Travel", mode)
+        categories = ("Travel", entry.label)
         if item.notes:
             lines.append(item.notes)
     else:
@@ -144,7 +141,7 @@ def feed_event(
         )
         location = ", ".join(part for part in (venue, item.address, item.city.name) if part)
         city = item.city
-        categories = (KIND_LABELS[item.kind],)
+        categories = (entry.label,)
         if item.description:
             lines.append(item.description)
         if item.address_local:

@@ -14,6 +14,9 @@ from functools import cached_property
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 
+KIND_LABELS = dict(Meeting.Kind.choices)
+MODE_LABELS = dict(TravelLeg.Mode.choices)
+
 
 @dataclass(eq=False, slots=True)
 class Entry:
@@ -27,6 +30,7 @@ class Entry:
     is_leg: bool
     key: str
     title: str
+    label: str  # the kind of meeting ("Forum") or the mode of travel ("Flight")
     starts_at: datetime
     ends_at: datetime
     start_city: City
@@ -43,16 +47,19 @@ class Entry:
             start_city, end_city = item.origin, item.destination
             starts_at, ends_at = item.departs_at, item.arrives_at
             key, title, place = f"leg-{item.pk}", str(item), start_city.name
+            label = MODE_LABELS[item.mode]
         else:
             start_city = end_city = item.city
             starts_at, ends_at = item.starts_at, item.ends_at
             key, title = f"meeting-{item.pk}", item.title
+            label = KIND_LABELS[item.kind]
             place = f"{item.venue}, {start_city.name}" if item.venue else start_city.name
         return cls(
             item=item,
             is_leg=isinstance(item, TravelLeg),
             key=key,
             title=title,
+            label=label,
             starts_at=starts_at,
             ends_at=ends_at,
             start_city=start_city,

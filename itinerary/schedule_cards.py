@@ -12,11 +12,8 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from itinerary.conflicts import Conflict
-from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import Day, Entry, Mission
 
-KIND_LABELS = dict(Meeting.Kind.choices)
-MODE_LABELS = dict(TravelLeg.Mode.choices)
 _PK = 987654321  # a placeholder id, replaced in each card's links
 
 CARD = (
@@ -63,11 +60,9 @@ def render_card(
     item = entry.item
     edit, cancel, delete = (link.format(item.pk) for link in links)
     if entry.is_leg:
-        label = MODE_LABELS[item.mode]
         where = f"{item.origin} → {item.destination}" + (f" · {item.notes}" if item.notes else "")
         venue_local = address = address_local = ""
     else:
-        label = KIND_LABELS[item.kind]
         where = f"{item.venue}, {item.city}" if item.venue else str(item.city)
         venue_local, address, address_local = item.venue_local, item.address, item.address_local
     counterparts = "; ".join(str(org) for org in entry.counterparts)
@@ -75,7 +70,7 @@ def render_card(
         classes=(" entry-cancelled" if entry.is_cancelled else "") + (" border-warning" if conflicts else ""),
         key=escape(entry.key),
         time=escape(entry.time_range),
-        label=escape(label),
+        label=escape(entry.label),
         status=STATUS_BADGES.get(item.status, ""),
         title=escape(entry.title),
         where=escape(where),

@@ -1,11 +1,12 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse, reverse_lazy
+from django.urls import reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from delegations.scoping import (
+    DelegationItemDeleteView,
     DelegationItemMixin,
     DelegationScopedMixin,
     ProtectedDeleteView,
@@ -64,14 +65,8 @@ class StayUpdateView(DelegationItemMixin, UpdateView):
     form_class = StayForm
 
 
-class StayDeleteView(DelegationScopedMixin, ProtectedDeleteView):
+class StayDeleteView(DelegationItemDeleteView):
     model = Stay
-
-    def get_queryset(self):
-        return self.delegation.stays.all()
-
-    def get_success_url(self):
-        return reverse("delegation-overview", args=[self.delegation.slug])
 
 
 class MeetingCreateView(ItemSaveMixin, CreateView):
@@ -94,12 +89,8 @@ class TravelLegUpdateView(ItemUpdateMixin, UpdateView):
     form_class = TravelLegForm
 
 
-class ItemDeleteView(DelegationScopedMixin, ProtectedDeleteView):
-    def get_queryset(self):
-        return self.model.objects.filter(delegation=self.delegation)
-
-    def get_success_url(self):
-        return reverse("schedule", args=[self.delegation.slug])
+class ItemDeleteView(DelegationItemDeleteView):
+    success_view = "schedule"
 
     def consequences(self):
         return [

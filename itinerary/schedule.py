@@ -133,17 +133,33 @@ class Day:
 
     @property
     def route(self) -> list[str]:
-        """The cities of the day in order: "Beijing → Nanjing" on a travel day."""
-        names: list[str] = []
-        for stay in self.stays:
-            if not names or names[-1] != stay.city.name:
-                names.append(stay.city.name)
-        for entry in self.entries:
-            if entry.is_leg and not entry.is_cancelled:
-                for city in (entry.start_city, entry.end_city):
-                    if city.name not in names:
-                        names.append(city.name)
-        return names
+        """The cities of the day in the order they are reached: "Beijing → Nanjing" on a travel day.
+
+        The day's legs, in time order, say where the delegation goes; stays only fill in where no
+        leg does: the city it wakes up in before the first leg, the one it sleeps in after the last,
+        or the changeover between two hotels on a day with no leg at all.
+        """
+        cities: list[City] = []
+
+        def visit(city: City) -> None:
+            if not cities or cities[-1].pk != city.pk:
+                cities.append(city)
+
+        legs = [entry for entry in self.entries if entry.is_leg and not entry.is_cancelled]
+        morning = [stay.city for stay in self.stays if stay.arrival_date < self.date]
+        evening = [stay.city for stay in self.stays if stay.departure_date > self.date]
+        if not legs:
+            for stay in self.stays:
+                visit(stay.city)
+            return [city.name for city in cities]
+        for city in morning[:1]:
+            visit(city)
+        for leg in sorted(legs, key=lambda entry: (entry.starts_at, entry.key)):
+            visit(leg.start_city)
+            visit(leg.end_city)
+        for city in evening[-1:]:
+            visit(city)
+        return [city.name for city in cities]
 
     @property
     def route_label(self) -> str:

@@ -132,3 +132,91 @@ def test_schedule_cards_escape_everything_staff_typed(delegation, beijing):
     assert "A &amp; B &lt;b&gt;" in card
     assert "<img" not in card
     assert 'data-rule="odd_hour"' in card and "&lt;script&gt;" in card.split('data-rule="odd_hour"')[1]
+
+
+def test_day_route_follows_the_days_legs_in_time_order(delegation, beijing):
+    """Stays say Meishan then Shanghai; the legs say Meishan → Chengdu, then Chengdu → Shanghai."""
+    meishan, chengdu = CityFactory(name="Meishan"), CityFactory(name="Chengdu")
+    shanghai = CityFactory(name="Shanghai")
+    StayFactory(
+        delegation=delegation,
+        city=meishan,
+        arrival_date=date(2016, 10, 23),
+        departure_date=date(2016, 10, 24),
+    )
+    StayFactory(
+        delegation=delegation,
+        city=shanghai,
+        arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 26),
+    )
+    # Created out of order: the flight first, the car to the airport second.
+    TravelLegFactory(
+        delegation=delegation,
+        origin=chengdu,
+        destination=shanghai,
+        mode="flight",
+        departs_at=local(chengdu, "2016-10-24 15:00"),
+        arrives_at=local(shanghai, "2016-10-24 17:40"),
+    )
+    TravelLegFactory(
+        delegation=delegation,
+        origin=meishan,
+        destination=chengdu,
+        mode="car",
+        departs_at=local(meishan, "2016-10-24 09:00"),
+        arrives_at=local(chengdu, "2016-10-24 10:30"),
+    )
+    days = {day.date: day.route_label for day in compose_days(load_mission(delegation))}
+    assert days[date(2016, 10, 24)] == "Meishan → Chengdu → Shanghai"
+    assert days[date(2016, 10, 25)] == "Shanghai"
+
+
+def test_day_route_fills_in_the_stays_around_the_legs(delegation, beijing):
+    """A drive from the hotel to another city's station is not always entered: the stays say so."""
+    tianjin, nanjing = CityFactory(name="Tianjin"), CityFactory(name="Nanjing")
+    StayFactory(
+        delegation=delegation,
+        city=beijing,
+        arrival_date=date(2016, 10, 23),
+        departure_date=date(2016, 10, 24),
+    )
+    StayFactory(
+        delegation=delegation,
+        city=nanjing,
+        arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 26),
+    )
+    TravelLegFactory(
+        delegation=delegation,
+        origin=tianjin,
+        destination=nanjing,
+        mode="train",
+        departs_at=local(tianjin, "2016-10-24 10:00"),
+        arrives_at=local(nanjing, "2016-10-24 15:00"),
+    )
+    TravelLegFactory(
+        delegation=delegation,
+        origin=nanjing,
+        destination=beijing,
+        departs_at=local(nanjing, "2016-10-24 18:00"),
+        arrives_at=local(beijing, "2016-10-24 20:00"),
+        status=ItemStatus.CANCELLED,
+    )
+    days = {day.date: day.route_label for day in compose_days(load_mission(delegation))}
+    assert days[date(2016, 10, 24)] == "Beijing → Tianjin → Nanjing"  # not back to Beijing
+
+
+def test_the_ciie_demo_travel_day_reads_in_the_order_travelled():
+    from delegations.models import Delegation
+    from itinerary.demo_missions import load_demo_missions
+
+    load_demo_missions()
+
+    delegation = Delegation.objects.get(start_date__year=2021)
+    mission = load_mission(delegation)
+    days = {day.date: day.route_label for day in compose_days(mission)}
+    assert days[date(2021, 11, 4)] == "Meishan → Chengdu → Shanghai"
+    member = next(m for m in mission.members if m.full_name == "Jeffrey Chang")
+    member_days = {day.date: day.route_label for day in compose_days(mission, member=member)}
+    assert member_days[date(2021, 11, 4)] == "Meishan → Chengdu → Shanghai"

@@ -8,12 +8,12 @@ Two ways an item leaves a feed without being cancelled first, and what keeps sub
 """
 
 from django.db.models import F
-from django.db.models.signals import m2m_changed, post_delete, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
 
 from delegations.models import Delegation, Member
-from itinerary.models import DeletedItem, FeedWithdrawal, Meeting, TravelLeg
+from itinerary.models import DeletedItem, FeedWithdrawal, Meeting, MeetingCounterpart, Stay, TravelLeg
 
 
 def _zones(item) -> tuple[str, str]:
@@ -92,8 +92,17 @@ def touch_meeting_on_counterpart_change(sender, instance, action, reverse, **kwa
         Meeting.objects.filter(pk=instance.pk).update(updated_at=timezone.now())
 
 
+@receiver(post_save, sender=MeetingCounterpart)
+@receiver(post_delete, sender=MeetingCounterpart)
+def touch_meeting_on_counterpart_row_change(sender, instance, **kwargs):
+    """The same for a counterpart row written directly (the admin's inline), not through the m2m API."""
+    Meeting.objects.filter(pk=instance.meeting_id).update(updated_at=timezone.now())
+
+
 @receiver(post_delete, sender=Member)
-def touch_delegation_on_member_delete(sender, instance, origin=None, **kwargs):
-    """A member's name leaves the feeds' attendee lists: that is a change to the delegation."""
+@receiver(post_delete, sender=Stay)
+def touch_delegation_on_delete(sender, instance, origin=None, **kwargs):
+    """A member's name leaves the feeds' attendee lists, a hotel leaves the delegate pages: both are
+    changes to the delegation, whose stamps cannot see a row that is gone."""
     if not isinstance(origin, Delegation):
         Delegation.objects.filter(pk=instance.delegation_id).update(updated_at=timezone.now())

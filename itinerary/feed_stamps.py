@@ -1,9 +1,13 @@
 """Know whether a feed changed with one cheap query, and keep built feeds in the cache.
 
 A feed's stamp sums up everything its bytes depend on: the newest change in each table that feeds
-read, plus the code's feed format and SITE_URL. Every write that changes a feed moves a change time
-somewhere: saves move `updated_at`; attendee and counterpart changes touch their item; a deleted
-meeting or leg leaves a DeletedItem; a deleted member touches the delegation (feed_history.py).
+read, plus the code's feed format and SITE_URL. Every table that a feed or the delegate page reads is
+here: the delegation, its members, stays, meetings and legs, their counterparts (through the
+meeting), cities and organisations, deleted items and withdrawals. Every write that changes them
+moves a change time somewhere: saves move `updated_at`; attendee and counterpart changes touch their
+item; a deleted meeting or leg leaves a DeletedItem; a deleted member or stay touches the delegation
+(feed_history.py). tests/feeds/test_stamps.py changes every field of every one of those models and
+checks that the stamp moves.
 So equal stamps mean equal bytes, and each part is an index lookup. The ETag is the stamp's
 hash: a client that has the current feed gets its 304 after this one query, and a client that
 does not gets the body from the cache, built at most once per change.
@@ -22,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from delegations.tokens import token_digest
 
-FEED_FORMAT = "2"  # bump when the code changes what a feed looks like
+FEED_FORMAT = "3"  # bump when the code changes what a feed looks like
 CACHE_SECONDS = 24 * 3600
 
 # (expression, may be NULL): each change time a feed depends on.
@@ -30,6 +34,7 @@ _MISSION_CHANGES = [
     ("(SELECT MAX(updated_at) FROM itinerary_meeting WHERE delegation_id = d.id)", True),
     ("(SELECT MAX(updated_at) FROM itinerary_travelleg WHERE delegation_id = d.id)", True),
     ("(SELECT MAX(updated_at) FROM delegations_member WHERE delegation_id = d.id)", True),
+    ("(SELECT MAX(updated_at) FROM itinerary_stay WHERE delegation_id = d.id)", True),
     ("(SELECT MAX(deleted_at) FROM itinerary_deleteditem WHERE delegation_id = d.id)", True),
     ("(SELECT MAX(updated_at) FROM itinerary_city)", True),
     ("(SELECT MAX(updated_at) FROM delegations_organisation)", True),

@@ -34,11 +34,13 @@ migrate: install
 demo: migrate
 	$(BIN)/python manage.py load_demo_missions --demo-user
 
+# Feeds carry absolute links built from SITE_URL (pages use the address they were reached at):
+# unless it is set, it follows PORT.
 run: demo
 	@echo ""
 	@echo "Mission Planner: open http://127.0.0.1:$(PORT)/ (administration at http://127.0.0.1:$(PORT)/admin/)"
 	@echo ""
-	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -17,7 +17,7 @@ from delegations.scoping import (
 )
 from delegations.tokens import rotate_delegation_token, rotate_member_tokens
 from itinerary.conflicts import find_conflicts
-from itinerary.delegate_page import delegation_feed_url, member_feed_links
+from itinerary.delegate_page import delegation_feed_url, member_feed_links, site_base
 from itinerary.schedule import load_mission, load_missions
 
 
@@ -58,7 +58,7 @@ class DelegationOverviewView(DelegationScopedMixin, TemplateView):
             conflicts=find_conflicts(mission),
             meeting_count=sum(1 for entry in mission.entries if not entry.is_leg),
             leg_count=sum(1 for entry in mission.entries if entry.is_leg),
-            delegation_feed_url=delegation_feed_url(self.delegation),
+            delegation_feed_url=delegation_feed_url(self.delegation, base=site_base(self.request)),
             **kwargs,
         )
 
@@ -139,7 +139,9 @@ class MemberDetailView(DelegationScopedMixin, DetailView):
     template_name = "delegations/member_detail.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(links=member_feed_links(self.object), **kwargs)
+        return super().get_context_data(
+            links=member_feed_links(self.object, base=site_base(self.request)), **kwargs
+        )
 
     def get_queryset(self):
         return self.delegation.members.select_related("organisation")

@@ -5,6 +5,7 @@ from datetime import date
 
 import segno
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
@@ -25,18 +26,26 @@ class FeedLinks:
         return segno.make(self.https, error="m").svg_inline(scale=4, dark="#1f3a5f", omitsize=True)
 
 
-def member_feed_links(member: Member) -> FeedLinks:
-    https = f"{settings.SITE_URL}{reverse('member-calendar', args=[member.feed_token])}"
+def site_base(request: HttpRequest | None) -> str:
+    """Where a page's absolute links point: SITE_URL when it is set, else the scheme, host and port
+    the page was reached at (`PORT=8765 make run`, a LAN address, a proxy that passes Host)."""
+    if request is None or settings.SITE_URL_IS_SET:
+        return settings.SITE_URL
+    return f"{request.scheme}://{request.get_host()}"
+
+
+def member_feed_links(member: Member, *, base: str) -> FeedLinks:
+    https = f"{base}{reverse('member-calendar', args=[member.feed_token])}"
     return FeedLinks(
         https=https,
         webcal="webcal://" + https.split("://", 1)[1],
         download=f"{https}?download=1",
-        page=f"{settings.SITE_URL}{reverse('delegate-page', args=[member.feed_token])}",
+        page=f"{base}{reverse('delegate-page', args=[member.feed_token])}",
     )
 
 
-def delegation_feed_url(delegation) -> str:
-    return f"{settings.SITE_URL}{reverse('delegation-calendar', args=[delegation.feed_token])}"
+def delegation_feed_url(delegation, *, base: str) -> str:
+    return f"{base}{reverse('delegation-calendar', args=[delegation.feed_token])}"
 
 
 def _today_where_they_are(mission: Mission):
@@ -72,7 +81,7 @@ def delegate_page_context(request, member: Member) -> dict:
         "mission": mission,
         "upcoming": upcoming,
         "earlier": earlier,
-        "links": member_feed_links(member),
+        "links": member_feed_links(member, base=site_base(request)),
         "today": today,
         "is_over": mission.delegation.end_date < today,
     }

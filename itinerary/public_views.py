@@ -1,5 +1,7 @@
 """Pages and feeds for delegates: no login, the secret token in the URL is the key."""
 
+import hashlib
+
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import Http404, HttpResponse, HttpResponseNotModified
@@ -10,7 +12,7 @@ from django.utils.http import http_date
 from django.views.decorators.http import require_safe
 
 from delegations.models import Delegation, Member
-from itinerary.delegate_page import delegate_page_context
+from itinerary.delegate_page import delegate_page_context, site_base
 from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp, member_feed_stamp
 from itinerary.ical import delegation_feed, member_feed
 from itinerary.schedule import load_mission
@@ -93,7 +95,9 @@ def delegate_page(request, token: str):
         ).encode()
 
     hour = timezone.now().strftime("%Y%m%d%H")
-    response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}"))
+    # Its links point where the page was reached, so the address is part of what it is keyed by.
+    base = hashlib.sha256(site_base(request).encode()).hexdigest()[:16]
+    response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}-{base}"))
     response["Cache-Control"] = "private, no-cache"
     response["Referrer-Policy"] = NO_REFERRER  # links out must not carry the token in Referer
     return response

@@ -26,7 +26,10 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEBUG else [])
 
-# Absolute links in feeds and e-mails are built from this, never from the request's Host header.
+# Absolute links in feeds and e-mails are built from this, never from the request's Host header, so a
+# feed's bytes do not depend on who asked. Pages link to the scheme, host and port they were reached
+# at, unless SITE_URL is set (then pages use it too). `make run` sets it from PORT.
+SITE_URL_IS_SET = bool(env_str("SITE_URL"))
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 if not SITE_URL.startswith(("http://", "https://")):
     raise ImproperlyConfigured(f"SITE_URL must start with http:// or https://; got {SITE_URL!r}.")

@@ -1,6 +1,9 @@
 """The delegate page on a phone, in Chromium: subscribe links point to the member's own feed."""
 
+import re
+
 import pytest
+import segno
 from playwright.sync_api import expect
 
 from delegations.models import Member
@@ -8,35 +11,74 @@ from itinerary.demo_missions import load_demo_missions
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
+
 
 def test_delegate_page_at_phone_size_links_to_the_members_feed(browser, live_server, screenshot, settings):
-    settings.SITE_URL = live_server.url
+    """No SITE_URL: the live server's random port is not 8000, and every link must still answer."""
+    settings.SITE_URL_IS_SET = False
     load_demo_missions()
     member = Member.objects.get(full_name="Panorea Avdis")
-    context = browser.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True
-    )
+    assert not live_server.url.endswith(":8000")
+    context = browser.new_context(**PHONE)
     page = context.new_page()
     page.goto(f"{live_server.url}/my/{member.feed_token}/")
     expect(page.get_by_role("heading", name="Panorea Avdis")).to_be_visible()
     feed = f"{live_server.url}/feeds/member/{member.feed_token}.ics"
-    expect(page.locator("[data-feed-link=webcal]")).to_have_attribute(
-        "href", feed.replace("http://", "webcal://")
-    )
+    webcal = feed.replace("http://", "webcal://")
+    expect(page.locator("[data-feed-link=webcal]")).to_have_attribute("href", webcal)
     expect(page.locator("[data-feed-link=https]")).to_have_value(feed)
     expect(page.locator("[data-feed-link=download]")).to_have_attribute("href", f"{feed}?download=1")
-    expect(page.locator(".qr svg")).to_be_visible()
+    # The QR code says the same address.
+    qr = segno.make(feed, error="m").svg_inline(scale=4, dark="#1f3a5f", omitsize=True)
+    [modules] = re.findall(r' d="([^"]+)"', qr)
+    expect(page.locator(".qr svg path")).to_have_attribute("d", modules)
     mofcom = page.locator("[data-entry]", has_text="MOFCOM and CCCME")
     expect(mofcom.locator(".entry-time")).to_have_text("09:30–11:30 CST")
     expect(mofcom.locator(".driver-address")).to_have_text("北京市东城区东长安街2号")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
-    # The feed the page points to answers, and is this member's.
-    response = page.request.get(feed)
-    assert response.status == 200
-    assert "X-WR-CALNAME:2016 California–China Trade Mission: Panorea Avdis" in response.text().replace(
-        "\r\n ", ""
-    )
+    # Every link the page gives answers with this member's feed.
+    hrefs = {
+        "webcal (top)": page.locator("[data-feed-link=webcal-top]").get_attribute("href"),
+        "webcal": page.locator("[data-feed-link=webcal]").get_attribute("href"),
+        "download": page.locator("[data-feed-link=download]").get_attribute("href"),
+        "https": page.locator("[data-feed-link=https]").input_value(),
+    }
+    for name, href in hrefs.items():
+        response = page.request.get(href.replace("webcal://", "http://"))
+        assert response.status == 200, name
+        assert "X-WR-CALNAME:2016 California–China Trade Mission: Panorea Avdis" in response.text().replace(
+            "\r\n ", ""
+        ), name
     screenshot(page, "delegate-page-390px", full_page=False)
     page.locator("#subscribe").scroll_into_view_if_needed()
     screenshot(page, "delegate-page-390px-subscribe", full_page=False)
+    context.close()
+
+
+def test_delegate_page_puts_add_to_calendar_in_the_first_screen_on_a_phone(browser, live_server):
+    """The 2016 mission's page is thousands of pixels long: subscribing must not need a scroll."""
+    load_demo_missions()
+    member = Member.objects.get(full_name="Panorea Avdis")
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/my/{member.feed_token}/")
+    assert page.evaluate("document.documentElement.scrollHeight") > 3 * 844
+    action = page.get_by_role("link", name="Add to my calendar")
+    expect(action).to_be_in_viewport()
+    box = action.bounding_box()
+    assert box["y"] + box["height"] <= 844
+    expect(action).to_have_attribute(
+        "href", re.compile(rf"^webcal://.*/feeds/member/{member.feed_token}\.ics$")
+    )
+    # In mainland China Google Calendar is out of reach: the page says so beside it, and the
+    # options that work there (webcal, the download) come first.
+    note = page.locator("#google-in-china")
+    expect(note).to_contain_text("mainland China")
+    order = page.evaluate(
+        """() => ['[data-feed-link=webcal]', '[data-feed-link=download]', '[data-feed-link=https]',
+                  '#google-in-china'].map(s => document.querySelector(s))
+              .map((el, i, all) => i === 0 || !!(all[i - 1].compareDocumentPosition(el) & 4))"""
+    )
+    assert order == [True, True, True, True]
     context.close()

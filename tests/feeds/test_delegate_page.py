@@ -61,7 +61,7 @@ def test_delegate_page_puts_today_first_and_earlier_days_after(client, member, m
 
 
 def test_delegate_page_offers_webcal_https_download_and_a_qr_code(client, member, settings):
-    settings.SITE_URL = "https://missions.example.org"
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "https://missions.example.org", True
     content = _page(client, member).content.decode()
     feed = f"missions.example.org/feeds/member/{member.feed_token}.ics"
     assert f'href="webcal://{feed}"' in content
@@ -121,3 +121,56 @@ def test_delegate_page_shows_a_change_at_once_despite_the_cache(client, member):
     meeting.title = "MOFCOM, moved to the afternoon"
     meeting.save()
     assert "MOFCOM, moved to the afternoon" in _page(client, member).content.decode()
+
+
+def test_page_links_follow_the_address_the_page_was_reached_at_unless_site_url_is_set(
+    client, member, settings
+):
+    """`PORT=8765 make run`: links to port 8000 would all be dead. Feeds keep the configured base."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "http://127.0.0.1:8000", False
+    url = reverse("delegate-page", args=[member.feed_token])
+    feed_path = f"/feeds/member/{member.feed_token}.ics"
+    content = client.get(url, HTTP_HOST="127.0.0.1:8765").content.decode()
+    assert f'href="webcal://127.0.0.1:8765{feed_path}"' in content
+    assert f'value="http://127.0.0.1:8765{feed_path}"' in content
+    assert ":8000" not in content
+    # The same page reached at another address (cached under the same stamp) links there instead.
+    content = client.get(url, HTTP_HOST="127.0.0.1:9000").content.decode()
+    assert f'value="http://127.0.0.1:9000{feed_path}"' in content and ":8765" not in content
+    # The feed's own links do not depend on who asked: its bytes stay the same.
+    first = client.get(feed_path, HTTP_HOST="127.0.0.1:8765").content
+    assert first == client.get(feed_path, HTTP_HOST="127.0.0.1:9000").content
+    assert b"http://127.0.0.1:8000/my/" in first.replace(b"\r\n ", b"")
+    # SITE_URL set: every page uses it, whatever the Host header says.
+    settings.SITE_URL, settings.SITE_URL_IS_SET = "https://missions.example.org", True
+    content = client.get(url, HTTP_HOST="127.0.0.1:8765").content.decode()
+    assert f'value="https://missions.example.org{feed_path}"' in content and "8765" not in content
+
+
+def test_staff_pages_link_feeds_at_the_address_they_were_reached_at(client, member, settings):
+    from tests.factories import UserFactory
+
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.SITE_URL_IS_SET = False
+    user = UserFactory()
+    member.delegation.staff.add(user)
+    client.force_login(user)
+    slug = member.delegation.slug
+    detail = client.get(reverse("member-detail", args=[slug, member.pk]), HTTP_HOST="127.0.0.1:8765")
+    assert f"http://127.0.0.1:8765/feeds/member/{member.feed_token}.ics" in detail.content.decode()
+    overview = client.get(reverse("delegation-overview", args=[slug]), HTTP_HOST="127.0.0.1:8765")
+    token = member.delegation.feed_token
+    assert f"http://127.0.0.1:8765/feeds/delegation/{token}.ics" in overview.content.decode()
+
+
+def test_make_run_gives_feeds_the_port_it_serves_on():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    dry_run = subprocess.run(
+        ["make", "-n", "-W", "demo", "run", "PORT=8765"], cwd=root, capture_output=True, text=True, check=True
+    ).stdout
+    [serve] = [line for line in dry_run.splitlines() if "runserver" in line]
+    assert "runserver 127.0.0.1:8765" in serve and "http://127.0.0.1:8765" in serve

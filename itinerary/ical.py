@@ -5,12 +5,14 @@ request), a UID per item that never changes, SEQUENCE and DTSTAMP from the item'
 time with the TZID of its city, and a VTIMEZONE per zone written so that every reader (icalendar,
 ical.js, libical, vobject) applies the same offsets: each transition is its own observance with its
 own DTSTART, no comma-separated RDATE lists, which ical.js and vobject read only the first value of.
+The one exception to TZID: a wall-clock time that happens twice (the hour repeated when clocks go
+back) is written in UTC, because readers disagree on which of the two a TZID time means.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 
@@ -46,6 +48,14 @@ class FeedEvent:
     description: str = ""
     url: str = ""
     categories: tuple[str, ...] = ()
+    # Aware datetimes in one zone compare (and hash) by wall clock, ignoring `fold`: the first and the
+    # second 01:30 of a repeated hour would be equal events to vevent's cache. The instants are not.
+    start_utc: datetime = field(init=False, repr=False)
+    end_utc: datetime = field(init=False, repr=False)
+
+    def __post_init__(self):
+        object.__setattr__(self, "start_utc", self.start.astimezone(UTC))
+        object.__setattr__(self, "end_utc", self.end.astimezone(UTC))
 
 
 # --- time zones -----------------------------------------------------------------------------------
@@ -198,6 +208,22 @@ def _text(value: str, *, multiline: bool = False) -> str:
     return value.translate(_CONTROLS)
 
 
+def _repeated(moment: datetime) -> bool:
+    """Whether the wall-clock time is not one instant in its zone: the two `fold`s give two offsets.
+
+    That is the hour repeated when clocks go back (01:30 in California on 6 November 2016 is 08:30 UTC
+    and 09:30 UTC); RFC 5545 section 3.3.5 says a TZID time then means the first, and icalendar and
+    vobject read it so, but ical.js, libical and node-ical read the second. (A time in the hour skipped
+    when clocks go forward also has two offsets; `astimezone` never gives one.)
+    """
+    return moment.replace(fold=0).utcoffset() != moment.replace(fold=1).utcoffset()
+
+
+def _unambiguous(moment: datetime) -> datetime:
+    """The time as the feed writes it: with its zone (TZID), or in UTC (Z) if TZID could be misread."""
+    return moment.astimezone(UTC) if _repeated(moment) else moment
+
+
 @lru_cache(maxsize=50_000)
 def vevent(event: FeedEvent) -> bytes:
     """One VEVENT's bytes. Cached by the event's full content, so any change to it is a new entry
@@ -205,8 +231,8 @@ def vevent(event: FeedEvent) -> bytes:
     component = Event.new(
         uid=event.uid,
         summary=_text(event.summary),
-        start=event.start,
-        end=event.end,
+        start=_unambiguous(event.start),
+        end=_unambiguous(event.end),
         stamp=event.stamp.astimezone(UTC),
         created=event.created.astimezone(UTC),
         last_modified=event.stamp.astimezone(UTC),
@@ -251,7 +277,9 @@ def _calendar(
     calendar.add("refresh-interval", REFRESH, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", "PT1H")
     head = calendar.to_ical().removesuffix(b"END:VCALENDAR\r\n")
-    events = sorted(events, key=lambda event: (event.start, event.uid))
+    events = sorted(events, key=lambda event: (event.start_utc, event.uid))
+    # Every event's zones are listed, also for a time written in UTC: the zones do not depend on
+    # which times happen to fall in a repeated hour.
     zones = sorted({str(e.start.tzinfo) for e in events} | {str(e.end.tzinfo) for e in events})
     first = min((e.start.date() for e in events), default=date(1970, 1, 1))
     last = max((e.end.date() for e in events), default=date(1970, 1, 1))

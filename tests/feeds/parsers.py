@@ -1,4 +1,5 @@
-"""Read a feed back with three parsers we did not write: icalendar, ical.js (through Node) and vobject.
+"""Read a feed back with four parsers we did not write: icalendar, ical.js (through Node), vobject and
+libical (through Debian's Python and GObject introspection).
 
 Each returns {uid: (start_utc, end_utc, status, sequence)} so the tests can demand they all agree.
 """
@@ -14,6 +15,10 @@ import vobject
 
 ROOT = Path(__file__).resolve().parents[2]
 ICALJS_SCRIPT = Path(__file__).with_name("parse_with_icaljs.mjs")
+LIBICAL_SCRIPT = Path(__file__).with_name("parse_with_libical.py")
+# Debian's python3-gi and gir1.2-ical-3.0 are built for Debian's own Python, not the venv's.
+SYSTEM_PYTHON = Path("/usr/bin/python3")
+LIBICAL_PACKAGES = "python3-gi gir1.2-ical-3.0"
 
 
 def _utc(value: datetime) -> datetime:
@@ -52,14 +57,40 @@ def icaljs_raw(body: bytes) -> dict:
     return json.loads(result.stdout)
 
 
-def with_icaljs(body: bytes) -> dict:
+def _from_unix(events: list[dict]) -> dict:
     return {
         event["uid"]: (
             datetime.fromtimestamp(event["start"], UTC), datetime.fromtimestamp(event["end"], UTC),
             event["status"], int(event["sequence"]),
         )
-        for event in icaljs_raw(body)["events"]
+        for event in events
     }  # fmt: skip
 
 
-PARSERS = {"icalendar": with_icalendar, "ical.js": with_icaljs, "vobject": with_vobject}
+def with_icaljs(body: bytes) -> dict:
+    return _from_unix(icaljs_raw(body)["events"])
+
+
+def libical_raw(body: bytes) -> dict:
+    """Missing libical fails the test (`make test` installs it), it never skips it."""
+    assert SYSTEM_PYTHON.exists(), (
+        f"{SYSTEM_PYTHON} is needed to run libical: apt-get install -y {LIBICAL_PACKAGES}"
+    )
+    result = subprocess.run(
+        [str(SYSTEM_PYTHON), str(LIBICAL_SCRIPT)],
+        input=body, capture_output=True, cwd=ROOT, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, f"libical failed: {result.stderr.decode()}"
+    return json.loads(result.stdout)
+
+
+def with_libical(body: bytes) -> dict:
+    return _from_unix(libical_raw(body)["events"])
+
+
+PARSERS = {
+    "icalendar": with_icalendar,
+    "ical.js": with_icaljs,
+    "vobject": with_vobject,
+    "libical": with_libical,
+}

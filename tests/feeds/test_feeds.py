@@ -17,7 +17,7 @@ from tests.factories import (
     TravelLegFactory,
     local,
 )
-from tests.feeds.parsers import PARSERS, icaljs_raw, with_icalendar
+from tests.feeds.parsers import PARSERS, icaljs_raw, libical_raw, with_icalendar
 
 pytestmark = pytest.mark.django_db
 
@@ -114,6 +114,81 @@ def test_icaljs_reads_the_zones_we_wrote_not_a_fallback(client, mission):
     events = {e["uid"]: e for e in icaljs_raw(_get(client, delegation).content)["events"]}
     assert events[items["sacramento_pst"].ical_uid]["start_zone"] == "America/Los_Angeles"
     assert events[items["beijing"].ical_uid]["start_zone"] == "Asia/Shanghai"
+
+
+def test_libical_reads_the_zones_we_wrote_not_its_own(client, mission):
+    delegation, items = mission
+    events = {e["uid"]: e for e in libical_raw(_get(client, delegation).content)["events"]}
+    # libical's built-in zones are called "/freeassociation.sourceforge.net/America/Los_Angeles".
+    assert events[items["sacramento_pst"].ical_uid]["start_zone"] == "America/Los_Angeles"
+    assert events[items["beijing"].ical_uid]["start_zone"] == "Asia/Shanghai"
+
+
+@pytest.fixture
+def repeated_hours():
+    """Meetings in the hour repeated when clocks go back, north and south, and one on a normal day.
+
+    local() gives the first of the two (fold=0), as the meeting form does: daylight time.
+    """
+    delegation = DelegationFactory(start_date=date(2016, 11, 5), end_date=date(2017, 4, 3))
+    sacramento = CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
+    sydney = CityFactory(name="Sydney", local_name="", country="Australia", timezone="Australia/Sydney")
+    items = {
+        # 01:30 PDT; ends at 03:00 PST, after the repeated hour.
+        "sacramento": MeetingFactory(
+            delegation=delegation,
+            city=sacramento,
+            title="Night briefing",
+            starts_at=local(sacramento, "2016-11-06 01:30"),
+            ends_at=local(sacramento, "2016-11-06 03:00"),
+        ),
+        # 02:30 AEDT (+11) for an hour: until the second 02:30, AEST (+10).
+        "sydney": MeetingFactory(
+            delegation=delegation,
+            city=sydney,
+            title="Night call",
+            starts_at=local(sydney, "2017-04-02 02:30"),
+            ends_at=local(sydney, "2017-04-02 02:30").replace(fold=1),
+        ),
+        "normal": MeetingFactory(
+            delegation=delegation,
+            city=sydney,
+            title="Austrade",
+            starts_at=local(sydney, "2017-04-03 10:00"),
+        ),
+    }
+    return delegation, items
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_every_parser_reads_a_repeated_hour_as_the_time_typed(client, repeated_hours, parser):
+    delegation, items = repeated_hours
+    events = PARSERS[parser](_get(client, delegation).content)
+    expected = {
+        "sacramento": (datetime(2016, 11, 6, 8, 30, tzinfo=UTC), datetime(2016, 11, 6, 11, 0, tzinfo=UTC)),
+        "sydney": (datetime(2017, 4, 1, 15, 30, tzinfo=UTC), datetime(2017, 4, 1, 16, 30, tzinfo=UTC)),
+        "normal": (datetime(2017, 4, 3, 0, 0, tzinfo=UTC), datetime(2017, 4, 3, 1, 0, tzinfo=UTC)),  # AEST
+    }
+    for key, item in items.items():
+        assert _expected(item) == expected[key]  # the first of the two, as typed
+        assert events[item.ical_uid][:2] == expected[key], f"{parser} misreads {key}"
+
+
+def test_only_a_time_in_a_repeated_hour_is_written_in_utc(client, repeated_hours):
+    body = _get(client, repeated_hours[0]).content.decode()
+    lines = re.findall(r"^DT(?:START|END)[:;].*(?=\r$)", body, flags=re.MULTILINE)
+    event_times = [line for line in lines if line.endswith("Z") or "TZID=" in line]  # not VTIMEZONE's
+    assert event_times == [
+        "DTSTART:20161106T083000Z",  # 01:30 PDT
+        "DTEND;TZID=America/Los_Angeles:20161106T030000",
+        "DTSTART:20170401T153000Z",  # 02:30 AEDT
+        "DTEND:20170401T163000Z",  # 02:30 AEST
+        "DTSTART;TZID=Australia/Sydney:20170403T100000",
+        "DTEND;TZID=Australia/Sydney:20170403T110000",
+    ]
+    assert body.count("BEGIN:VTIMEZONE") == 2  # each event's zone, whichever form its times take
 
 
 def test_calendar_properties_follow_the_design(client, mission):

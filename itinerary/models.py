@@ -2,6 +2,7 @@
 
 import uuid
 from datetime import UTC, date, datetime
+from functools import partial
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -133,6 +134,76 @@ def _comparable(value):
     return value
 
 
+class ItemHistory(HistoricalRecords):
+    """History of a meeting or leg that also keeps its attendees and counterparts.
+
+    Three gaps in plain m2m_fields are closed here:
+    - a change made from the other side (member.meetings.add) is recorded on the items it touched
+      (simple-history would try to record the member with the meeting's fields, and fail);
+    - Django removes the link rows before it reports the item deleted (post_delete), so they are read
+      in pre_delete and written with the deletion record, which restoring reads them from;
+    - link rows saved or deleted one by one (the admin's counterpart inline) send no m2m_changed, so
+      their own post_save and post_delete record the change.
+    """
+
+    def finalize(self, sender, **kwargs):
+        super().finalize(sender, **kwargs)
+        if sender is not self.cls:
+            return
+        for field in self.get_m2m_fields_from_model(sender):
+            through = field.remote_field.through
+            if not through._meta.auto_created:
+                receiver = partial(self._link_saved_or_deleted, field=field)
+                models.signals.post_save.connect(receiver, sender=through, weak=False)
+                models.signals.post_delete.connect(receiver, sender=through, weak=False)
+
+    def _link_saved_or_deleted(self, instance, field, raw=False, origin=None, **kwargs):
+        deleting = origin.model if isinstance(origin, models.QuerySet) else type(origin)
+        if raw or deleting not in (type(None), type(instance)):
+            return  # loading data, or the item itself (or its whole mission) is being deleted
+        self.create_historical_record(getattr(instance, field.m2m_field_name()), "~")
+
+    def m2m_changed(self, instance, action, attr, pk_set, reverse, model=None, **kwargs):
+        if not reverse:
+            super().m2m_changed(instance, action, attr, pk_set, reverse, **kwargs)
+            return
+        # Changed from the member's or organisation's side: the items it touched are what changed.
+        if action == "pre_clear":
+            instance._items_before_clear = list(model.objects.filter(**{attr: instance}))
+            return
+        if action == "post_clear":
+            items = instance.__dict__.pop("_items_before_clear", [])
+        elif action in ("post_add", "post_remove"):
+            items = model.objects.filter(pk__in=pk_set)
+        else:
+            return
+        for item in items:
+            super().m2m_changed(item, action, attr, pk_set, reverse=False)
+
+    def pre_delete(self, instance, origin=None, **kwargs):
+        super().pre_delete(instance, origin=origin, **kwargs)
+        rows = {
+            field.name: field.remote_field.through.objects.filter(**{field.m2m_field_name(): instance.pk})
+            for field in self.get_m2m_fields_from_model(type(instance))
+        }
+        # When the whole mission goes, nothing can come back: spare a query per item.
+        mission_goes = isinstance(origin, Delegation)
+        instance._links_before_delete = {name: [] if mission_goes else list(qs) for name, qs in rows.items()}
+
+    def create_historical_record_m2ms(self, history_instance, instance):
+        links = getattr(instance, "_links_before_delete", None)
+        if history_instance.history_type != "-" or links is None:
+            super().create_historical_record_m2ms(history_instance, instance)
+            return
+        for field in history_instance._history_m2m_fields:
+            model = self.m2m_models[field]
+            columns = [f.attname for f in field.remote_field.through._meta.fields]
+            model.objects.bulk_create(
+                model(history=history_instance, **{name: getattr(row, name) for name in columns})
+                for row in links[field.name]
+            )
+
+
 class ItemStatus(models.TextChoices):
     CONFIRMED = "confirmed", "Confirmed"
     TENTATIVE = "tentative", "Tentative"
@@ -202,6 +273,24 @@ class ScheduledItem(models.Model):
         return f"{self.uid}@{settings.FEED_UID_DOMAIN}"
 
 
+class MeetingCounterpart(models.Model):
+    """Links a meeting to an organisation it meets; an organisation someone meets cannot be deleted.
+
+    Defined before Meeting: Meeting's history copies these rows and needs the model ready.
+    """
+
+    meeting = models.ForeignKey("Meeting", on_delete=models.CASCADE)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["meeting", "organisation"], name="counterpart_once_per_meeting")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organisation.name} in “{self.meeting.title}”"
+
+
 class Meeting(ScheduledItem):
     """A meeting, visit, forum or reception, held in one city and entered in its local time."""
 
@@ -230,12 +319,12 @@ class Meeting(ScheduledItem):
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     counterparts = models.ManyToManyField(
-        Organisation, blank=True, related_name="meetings", through="MeetingCounterpart"
+        Organisation, blank=True, related_name="meetings", through=MeetingCounterpart
     )
     description = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
     staff_notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
 
-    history = HistoricalRecords()
+    history = ItemHistory(m2m_fields=["counterparts", "attendees"])
 
     class Meta:
         ordering = ["starts_at", "title"]
@@ -264,21 +353,6 @@ class Meeting(ScheduledItem):
         return timezone.localtime(self.ends_at, self.city.zone)
 
 
-class MeetingCounterpart(models.Model):
-    """Links a meeting to an organisation it meets; an organisation someone meets cannot be deleted."""
-
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE)
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["meeting", "organisation"], name="counterpart_once_per_meeting")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.organisation.name} in “{self.meeting.title}”"
-
-
 class TravelLeg(ScheduledItem):
     """A journey between two cities: it departs in the origin's zone and arrives in the destination's."""
 
@@ -301,7 +375,7 @@ class TravelLeg(ScheduledItem):
     booking_reference = models.CharField(max_length=40, blank=True, help_text="Staff only.")
     notes = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
 
-    history = HistoricalRecords()
+    history = ItemHistory(m2m_fields=["attendees"])
 
     class Meta:
         ordering = ["departs_at"]

@@ -3,8 +3,16 @@ from datetime import date
 import pytest
 from django.urls import reverse
 
-from itinerary.models import DeletedItem, Meeting
-from tests.factories import DelegationFactory, MeetingFactory, MemberFactory, UserFactory
+from itinerary.history import change_log, item_restore
+from itinerary.models import DeletedItem, Meeting, MeetingCounterpart, TravelLeg
+from tests.factories import (
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    OrganisationFactory,
+    TravelLegFactory,
+    UserFactory,
+)
 from tests.feeds.parsers import with_icalendar
 
 pytestmark = pytest.mark.django_db
@@ -63,6 +71,116 @@ def test_a_deleted_meeting_can_be_restored_with_its_uid_attendees_and_a_higher_s
         "Nothing has been deleted"
         in client.get(reverse("deleted-items", args=[delegation.slug])).content.decode()
     )
+
+
+def _links(record) -> tuple[set[int], set[int]]:
+    """The counterparts and attendees a historical record keeps."""
+    counterparts = {row.organisation_id for row in record.counterparts.all()}
+    return counterparts, {row.member_id for row in record.attendees.all()}
+
+
+def test_a_restored_meeting_comes_back_with_its_counterparts_and_attendees(staff):
+    client, delegation = staff
+    avdis, bruni = (MemberFactory(delegation=delegation, full_name=n) for n in ("Panorea Avdis", "Ada Bruni"))
+    leeco, mofcom = (OrganisationFactory(name=name) for name in ("LeEco", "MOFCOM"))
+    meeting = MeetingFactory(delegation=delegation, title="LeEco")
+    meeting.attendees.set([avdis, bruni])
+    meeting.counterparts.set([leeco, mofcom])
+    client.post(reverse("meeting-delete", args=[delegation.slug, meeting.pk]))
+    assert not Meeting.objects.filter(pk=meeting.pk).exists()
+    record = Meeting.history.get(id=meeting.pk, history_type="-")
+    assert _links(record) == ({leeco.pk, mofcom.pk}, {avdis.pk, bruni.pk})  # read before Django drops them
+    response = client.post(reverse("item-restore", args=[delegation.slug, "meeting", record.history_id]))
+    assert response.status_code == 302
+    restored = Meeting.objects.get(uid=meeting.uid)
+    assert set(restored.counterparts.all()) == {leeco, mofcom}
+    assert set(restored.attendees.all()) == {avdis, bruni}
+    assert change_log(restored)[0].what == "restored"
+
+
+def test_a_restored_leg_comes_back_with_its_attendees():
+    leg = TravelLegFactory()
+    travellers = MemberFactory.create_batch(2, delegation=leg.delegation)
+    leg.attendees.set(travellers)
+    TravelLeg.objects.get(pk=leg.pk).delete()
+    record = TravelLeg.history.get(id=leg.pk, history_type="-")
+    assert {row.member_id for row in record.attendees.all()} == {member.pk for member in travellers}
+    restored = item_restore(record=record)
+    assert set(restored.attendees.all()) == set(travellers)
+
+
+def test_what_was_deleted_meanwhile_is_left_out_of_a_restored_meeting():
+    # Only live meetings protect their counterparts: history keeps no constraint on them.
+    meeting = MeetingFactory()
+    kept, gone = OrganisationFactory.create_batch(2)
+    stays, leaves = MemberFactory.create_batch(2, delegation=meeting.delegation)
+    meeting.counterparts.set([kept, gone])
+    meeting.attendees.set([stays, leaves])
+    Meeting.objects.get(pk=meeting.pk).delete()
+    gone.delete()
+    leaves.delete()
+    restored = item_restore(record=Meeting.history.get(id=meeting.pk, history_type="-"))
+    assert list(restored.counterparts.all()) == [kept]
+    assert list(restored.attendees.all()) == [stays]
+
+
+def test_a_meeting_deleted_in_the_admin_keeps_its_counterparts_and_attendees(admin_client):
+    meeting = MeetingFactory()
+    organisation, member = OrganisationFactory(), MemberFactory(delegation=meeting.delegation)
+    meeting.counterparts.add(organisation)
+    meeting.attendees.add(member)
+    response = admin_client.post(
+        reverse("admin:itinerary_meeting_delete", args=[meeting.pk]), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert _links(Meeting.history.get(id=meeting.pk, history_type="-")) == ({organisation.pk}, {member.pk})
+
+
+def test_counterparts_saved_one_by_one_are_recorded_as_the_admin_inline_saves_them():
+    meeting = MeetingFactory()
+    organisation = OrganisationFactory()
+    link = MeetingCounterpart.objects.create(meeting=meeting, organisation=organisation)
+    assert _links(meeting.history.first()) == ({organisation.pk}, set())
+    link.delete()
+    assert _links(meeting.history.first()) == (set(), set())
+    assert meeting.history.count() == 3
+
+
+def test_attendees_changed_from_the_members_side_are_recorded_on_the_items():
+    meeting = MeetingFactory()
+    member = MemberFactory(delegation=meeting.delegation)
+    member.meetings.add(meeting)
+    assert _links(meeting.history.first()) == (set(), {member.pk})
+    member.meetings.clear()
+    assert _links(meeting.history.first()) == (set(), set())
+
+
+def test_the_change_log_names_attendees_and_counterparts_changed_in_one_save(staff):
+    client, delegation = staff
+    avdis = MemberFactory(delegation=delegation, full_name="Panorea Avdis")
+    meeting = MeetingFactory(delegation=delegation, venue="China World Hotel")
+    url = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k not in ("attendees", "counterparts")}
+    data.update(
+        version=form["version"].value(),
+        city=meeting.city_id,
+        starts_at="2016-10-25T09:30",
+        ends_at="2016-10-25T10:30",
+        venue="MOFCOM",
+        attendees=[avdis.pk],
+        counterparts=[OrganisationFactory(name="LeEco").pk],
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["form"].errors
+    latest = change_log(meeting)[0]
+    assert (latest.who, latest.what) == ("planner", "changed")
+    assert latest.details == [
+        "venue: China World Hotel → MOFCOM",
+        "attendees: whole delegation → Panorea Avdis",
+        "counterparts: none → LeEco",
+    ]
+    assert "attendees: whole delegation → Panorea Avdis" in client.get(url).content.decode()
 
 
 def test_history_never_keeps_feed_tokens():

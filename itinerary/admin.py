@@ -1,6 +1,8 @@
+from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from itinerary.forms import LocalDateTimeField, LocalTimesMixin, MeetingForm, TravelLegForm
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 
 
@@ -20,6 +22,35 @@ class StayAdmin(admin.ModelAdmin):
     autocomplete_fields = ["delegation", "city"]
 
 
+class ScheduledItemAdminForm(LocalTimesMixin, forms.ModelForm):
+    """Times typed and shown in the city's local time, as on the staff pages (`LocalTimesMixin`).
+
+    No Meta: the admin builds the form for its model with every editable field, as it does by default.
+    """
+
+    def clean(self):
+        cleaned_data = super().clean()
+        delegation, attendees = cleaned_data.get("delegation"), cleaned_data.get("attendees")
+        if delegation and attendees:
+            # The autocomplete offers every member; the staff pages offer only the mission's own.
+            strangers = [member.full_name for member in attendees if member.delegation_id != delegation.pk]
+            if strangers:
+                self.add_error("attendees", f"Not members of {delegation}: {', '.join(strangers)}.")
+        return cleaned_data
+
+
+class MeetingAdminForm(ScheduledItemAdminForm):
+    local_times = MeetingForm.local_times
+    starts_at = LocalDateTimeField(label="Starts")
+    ends_at = LocalDateTimeField(label="Ends")
+
+
+class TravelLegAdminForm(ScheduledItemAdminForm):
+    local_times = TravelLegForm.local_times
+    departs_at = LocalDateTimeField(label="Departs")
+    arrives_at = LocalDateTimeField(label="Arrives")
+
+
 class ScheduledItemAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["delegation", "attendees"]
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
@@ -34,6 +65,7 @@ class CounterpartInline(admin.TabularInline):
 
 @admin.register(Meeting)
 class MeetingAdmin(ScheduledItemAdmin):
+    form = MeetingAdminForm
     inlines = [CounterpartInline]
     list_display = ["title", "delegation", "kind", "city", "local_time", "status", "sequence"]
     list_filter = ["delegation", "city", "kind", "status", "starts_at"]
@@ -50,6 +82,7 @@ class MeetingAdmin(ScheduledItemAdmin):
 
 @admin.register(TravelLeg)
 class TravelLegAdmin(ScheduledItemAdmin):
+    form = TravelLegAdminForm
     list_display = [
         "__str__",
         "delegation",

@@ -23,11 +23,12 @@ class LocalDateTimeField(forms.DateTimeField):
         return None if result is None else result.replace(tzinfo=None)
 
 
-class LocalTimesForm(DelegationChildForm):
+class LocalTimesMixin:
     """Datetimes are entered and shown in the local time of a city chosen in the same form.
 
-    `local_times` maps each datetime field to the city field whose zone it is in (a travel leg
-    departs in its origin's zone and arrives in its destination's).
+    `local_times` maps each datetime field (a `LocalDateTimeField`) to the city field whose zone it
+    is in (a travel leg departs in its origin's zone and arrives in its destination's). Put it before
+    a ModelForm class: the staff pages use it through `LocalTimesForm`, the admin directly.
     """
 
     local_times: dict[str, str] = {}
@@ -35,7 +36,6 @@ class LocalTimesForm(DelegationChildForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field_name, city_field in self.local_times.items():
-            field = self.fields[field_name]
             city = (
                 getattr(self.instance, city_field, None)
                 if getattr(self.instance, f"{city_field}_id")
@@ -45,11 +45,7 @@ class LocalTimesForm(DelegationChildForm):
             if city and value:
                 self.initial[field_name] = timezone.localtime(value, city.zone).replace(tzinfo=None)
             where = f"{city.name}: {city.timezone}" if city else "the city's zone"
-            field.help_text = f"Local time in {where}."
-            field.widget.attrs["data-zone-from"] = self.add_prefix(city_field)
-        for city_field in set(self.local_times.values()):
-            self.fields[city_field].widget.attrs["data-zones"] = "true"
-            self.fields[city_field].label_from_instance = lambda city: f"{city} · {city.timezone}"
+            self.fields[field_name].help_text = f"Local time in {where}."
 
     def clean(self):
         # Attach zones before the parent's checks, which may raise: the model validation that runs
@@ -68,6 +64,18 @@ class LocalTimesForm(DelegationChildForm):
             except forms.ValidationError as error:
                 self.add_error(field_name, error)
         return super().clean()
+
+
+class LocalTimesForm(LocalTimesMixin, DelegationChildForm):
+    """A staff page's form with local times; the page's script keeps the zone hint in step."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field_name, city_field in self.local_times.items():
+            self.fields[field_name].widget.attrs["data-zone-from"] = self.add_prefix(city_field)
+        for city_field in set(self.local_times.values()):
+            self.fields[city_field].widget.attrs["data-zones"] = "true"
+            self.fields[city_field].label_from_instance = lambda city: f"{city} · {city.timezone}"
 
 
 def _attendee_field(form: DelegationChildForm) -> None:

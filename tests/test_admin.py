@@ -1,4 +1,5 @@
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib import admin
@@ -8,7 +9,9 @@ from django.urls import reverse
 
 from delegations.models import Member
 from itinerary.demo_missions import load_demo_missions
+from itinerary.models import Meeting, TravelLeg
 from tests.factories import (
+    CityFactory,
     DelegationFactory,
     MeetingFactory,
     MemberFactory,
@@ -249,3 +252,101 @@ def test_admin_pages_are_for_staff_with_permissions_only(client, model):
     assert client.get(url).status_code == 302  # to the admin's own log-in page
     client.force_login(UserFactory(username="staff-without-permissions", is_staff=True))
     assert client.get(url).status_code == 403
+
+
+# --- Meeting and leg times in the city's local time ---------------------------------------------
+
+
+def _as_rendered(response, **changes) -> dict:
+    """What a browser sends back for the admin form on `response` as shown, with `changes` typed in."""
+    data = {}
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data.update({management[name].html_name: management[name].value() for name in management.fields})
+        forms += inline.formset.initial_forms
+    for form in forms:
+        for field in form:
+            value = field.value()
+            if isinstance(value, datetime):
+                value = field.field.widget.format_value(value)
+            if value is not None and value is not False:
+                data[field.html_name] = [str(v) for v in value] if isinstance(value, list) else str(value)
+    return data | changes
+
+
+def test_admin_meeting_time_is_typed_in_the_citys_local_time(admin_client):
+    meeting = MeetingFactory(
+        city=CityFactory(), starts_at=datetime(2016, 10, 25, 6, 0, tzinfo=UTC),
+        ends_at=datetime(2016, 10, 25, 7, 0, tzinfo=UTC),
+    )  # fmt: skip
+    url = _admin_url(Meeting, "change", meeting.pk)
+    data = _as_rendered(admin_client.get(url), starts_at="2016-10-25 09:30", ends_at="2016-10-25 11:00")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    meeting.refresh_from_db()
+    assert meeting.starts_at == datetime(2016, 10, 25, 1, 30, tzinfo=UTC)  # 09:30 in Beijing
+    assert meeting.ends_at == datetime(2016, 10, 25, 3, 0, tzinfo=UTC)
+
+
+def test_admin_change_page_shows_the_stored_time_in_the_citys_local_time(admin_client):
+    meeting = MeetingFactory(city=CityFactory())  # 09:30 in Beijing, stored as 01:30 UTC
+    assert meeting.starts_at == datetime(2016, 10, 25, 1, 30, tzinfo=UTC)
+    response = admin_client.get(_admin_url(Meeting, "change", meeting.pk))
+    field = response.context["adminform"].form["starts_at"]
+    assert 'value="2016-10-25T09:30"' in str(field)
+    assert "Local time in Beijing: Asia/Shanghai." in response.content.decode()
+
+
+def test_admin_leg_departs_in_its_origins_zone_and_arrives_in_its_destinations(admin_client):
+    leg = TravelLegFactory()  # San Francisco 12:50 PDT to Beijing 16:55 CST
+    url = _admin_url(TravelLeg, "change", leg.pk)
+    page = admin_client.get(url)
+    assert 'value="2016-10-23T12:50"' in str(page.context["adminform"].form["departs_at"])
+    assert 'value="2016-10-24T16:55"' in str(page.context["adminform"].form["arrives_at"])
+    data = _as_rendered(page, departs_at="2016-10-23 13:50", arrives_at="2016-10-24 17:55")
+    response = admin_client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    leg.refresh_from_db()
+    assert leg.departs_at == datetime(2016, 10, 23, 20, 50, tzinfo=UTC)  # PDT is UTC-7
+    assert leg.arrives_at == datetime(2016, 10, 24, 9, 55, tzinfo=UTC)  # CST is UTC+8
+
+
+def test_admin_adds_a_leg_in_local_times(admin_client):
+    delegation = DelegationFactory()
+    origin = CityFactory(name="Sacramento", country="United States", timezone="America/Los_Angeles")
+    beijing = CityFactory()
+    page = admin_client.get(_admin_url(TravelLeg, "add"))
+    data = _as_rendered(
+        page, delegation=delegation.pk, origin=origin.pk, destination=beijing.pk,
+        departs_at="2016-11-07 09:30", arrives_at="2016-11-08 15:00",
+    )  # fmt: skip
+    response = admin_client.post(_admin_url(TravelLeg, "add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    leg = TravelLeg.objects.get(delegation=delegation)
+    assert leg.departs_at == datetime(2016, 11, 7, 17, 30, tzinfo=UTC)  # PST is UTC-8
+    assert leg.arrives_at == datetime(2016, 11, 8, 7, 0, tzinfo=UTC)
+
+
+def test_admin_refuses_a_time_the_clocks_skip(admin_client):
+    sacramento = CityFactory(name="Sacramento", country="United States", timezone="America/Los_Angeles")
+    meeting = MeetingFactory(city=sacramento)
+    stored = meeting.starts_at
+    url = _admin_url(Meeting, "change", meeting.pk)
+    # 13 March 2016 02:30 never happened in California: clocks went from 02:00 to 03:00.
+    data = _as_rendered(admin_client.get(url), starts_at="2016-03-13 02:30", ends_at="2016-03-13 04:00")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200
+    assert "does not exist in America/Los_Angeles" in response.content.decode()
+    meeting.refresh_from_db()
+    assert meeting.starts_at == stored
+
+
+def test_admin_refuses_attendees_from_another_delegation(admin_client):
+    meeting = MeetingFactory()
+    own, stranger = MemberFactory(delegation=meeting.delegation), MemberFactory(full_name="Someone Else")
+    url = _admin_url(Meeting, "change", meeting.pk)
+    response = admin_client.post(url, _as_rendered(admin_client.get(url), attendees=[own.pk, stranger.pk]))
+    assert response.status_code == 200
+    assert "Not members of" in response.content.decode() and "Someone Else" in response.content.decode()
+    assert list(meeting.attendees.all()) == []

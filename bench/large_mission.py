@@ -3,6 +3,7 @@
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from delegations.models import Delegation, Member, Organisation
@@ -32,6 +33,8 @@ def build_large_mission(
     legs: int = 100,
     members: int = 60,
     organisations: int = 200,
+    start: date = date(2026, 2, 20),  # US DST starts 8 March, UK 29 March: both inside the mission
+    name: str | None = None,
 ) -> Delegation:
     """Create (or replace) the mission named `slug`: deterministic, and planned the way staff plan.
 
@@ -40,10 +43,9 @@ def build_large_mission(
     own. Each meeting day has a plenary for everyone and parallel B2B meetings for groups of three.
     """
     Delegation.objects.filter(slug=slug).delete()
-    start = date(2026, 2, 20)  # US DST starts 8 March, UK 29 March: both inside the mission
     days = 60
     delegation = Delegation.objects.create(
-        name=f"Benchmark mission ({meetings} meetings)",
+        name=name or f"Benchmark mission ({meetings} meetings)",
         slug=slug,
         start_date=start,
         end_date=start + timedelta(days=days - 1),
@@ -159,3 +161,42 @@ def build_large_mission(
         leg_through(travelleg_id=leg.pk, member_id=people[n % members].pk) for n, leg in enumerate(own)
     )
     return delegation
+
+
+AGENCY_LEGS = len(CITIES) - 1  # a generated mission always moves through every city: eleven legs
+
+
+@transaction.atomic  # one commit for them all
+def build_agency_missions(
+    *, count: int = 100, items: int = 300, members: int = 30, today: date | None = None
+) -> tuple[list[Delegation], object, object]:
+    """An agency's years of missions for the dashboard: `count` missions of about `items` items each.
+
+    One is under way, up to three are coming up, and the rest are past, one every ten weeks going
+    back. Returns the missions (current and upcoming first), a staff user who staffs them all and
+    one who staffs only the current mission.
+    """
+    today = today or date.today()
+    starts = [today - timedelta(days=10)]  # under way
+    starts += [today + timedelta(days=d) for d in (30, 120, 240)][: max(0, count - 1)]
+    starts += [today - timedelta(days=70 * n) for n in range(1, count - len(starts) + 1)]
+    missions = [
+        build_large_mission(
+            slug=f"agency-{n:03d}",
+            name=f"Agency mission {n:03d} ({start:%b %Y})",
+            meetings=max(1, items - AGENCY_LEGS),
+            legs=AGENCY_LEGS,
+            members=members,
+            organisations=50,
+            start=start,
+        )
+        for n, start in enumerate(starts)
+    ]
+    users = get_user_model().objects
+    for username in ("agency-planner", "agency-solo"):
+        users.filter(username=username).delete()
+    planner = users.create_user("agency-planner", "planner@example.org", is_staff=True)
+    planner.staffed_delegations.set(missions)
+    solo = users.create_user("agency-solo", "solo@example.org", is_staff=True)
+    solo.staffed_delegations.set(missions[:1])
+    return missions, planner, solo

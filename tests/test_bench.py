@@ -22,6 +22,9 @@ KEYS = {
     "feed_queries_1000",
     "schedule_queries_10",
     "schedule_queries_1000",
+    "dashboard_ms",
+    "dashboard_queries_1",
+    "dashboard_queries_100",
     "peak_rss_mb",
 }
 
@@ -42,6 +45,10 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
             "1",
             "--fast-repeat",
             "3",
+            "--missions",
+            "6",
+            "--mission-items",
+            "12",
         ],
         cwd=ROOT,
         env=env,
@@ -56,4 +63,6 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
     assert figures["events"] >= 15  # 12 meetings, and at least the 3 legs asked for
     assert figures["feed_ms"] > 0 and figures["floor_ms"] > 0
     assert figures["feed_queries_10"] == figures["feed_queries_1000"]
+    assert figures["dashboard_missions"] == 6 and figures["dashboard_ms"] > 0
+    assert figures["dashboard_queries_1"] == figures["dashboard_queries_100"]
     assert "Delegation feed, cold cache" in result.stdout

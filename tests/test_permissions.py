@@ -258,11 +258,14 @@ def test_wrong_tokens_get_404(client, world):
 
 def test_dashboard_lists_only_the_users_own_missions(client, world):
     objects, users = world
+
+    def listed() -> str:  # the world's mission (2016) is past: the dashboard lists it in its archive
+        return client.get("/").content.decode() + client.get("/?archive=1").content.decode()
+
     client.force_login(users["other_staff"])
-    content = client.get("/").content.decode()
-    assert objects["delegation"].name not in content
+    assert objects["delegation"].name not in listed()
     client.force_login(users["own_staff"])
-    assert objects["delegation"].name in client.get("/").content.decode()
+    assert objects["delegation"].name in listed()
 
 
 def test_public_pages_need_no_login(client):

@@ -7,7 +7,10 @@
     if (typeof TomSelect === "undefined") return;
     root.querySelectorAll("select[data-search]").forEach(function (select) {
       if (select.tomselect) return;
-      var options = { maxOptions: 500, hidePlaceholder: true };
+      // Filter on every key, not 300 ms after the last one (Tom Select's default): a pending
+      // refresh outlives a choice made in those 300 ms, then reopens the list and pulls the focus
+      // back from the field the user moved on to. Our lists are local and short; filtering is cheap.
+      var options = { maxOptions: 500, hidePlaceholder: true, refreshThrottle: 0 };
       if (select.multiple) options.plugins = ["remove_button"];
       new TomSelect(select, options);
     });

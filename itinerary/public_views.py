@@ -4,7 +4,8 @@ import hashlib
 
 from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
-from django.http import Http404, HttpResponse, HttpResponseNotModified
+from django.http import HttpResponse, HttpResponseNotFound, HttpResponseNotModified
+from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.cache import get_conditional_response
@@ -21,6 +22,29 @@ NO_REFERRER = "no-referrer"
 CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
 
 
+def _no_such_calendar() -> HttpResponse:
+    """A wrong or rotated feed token: a plain 404 calendar clients understand, with a line for people.
+
+    Returned, not raised: Http404 would show Django's technical page (with the URL patterns) under
+    DEBUG, and the project's HTML 404 page otherwise; neither suits a calendar client."""
+    response = HttpResponseNotFound(
+        "No such calendar: this link was replaced or is wrong.\n"
+        "Ask the mission staff for your current link.\n",
+        content_type="text/plain; charset=utf-8",
+    )
+    response["Cache-Control"] = "private, no-cache"
+    response["Referrer-Policy"] = NO_REFERRER
+    return response
+
+
+def _no_such_page(request) -> HttpResponse:
+    """A wrong or rotated page token: a page that says what to do, and nothing about which missions exist."""
+    response = render(request, "itinerary/link_not_found.html", status=404)
+    response["Cache-Control"] = "private, no-cache"
+    response["Referrer-Policy"] = NO_REFERRER
+    return response
+
+
 def _client_has(request, etag: str) -> bool:
     """The common case of a calendar client sending back the ETag it was given, checked cheaply."""
     sent = request.headers.get("If-None-Match", "")
@@ -30,7 +54,7 @@ def _client_has(request, etag: str) -> bool:
 def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -> HttpResponse:
     """404, 304 when the client's copy is current, or the feed (from the cache when it can)."""
     if stamp is None:
-        raise Http404("No such calendar.")
+        return _no_such_calendar()
     last_modified = int(stamp.last_modified.timestamp())  # HTTP dates have whole seconds
     if _client_has(request, stamp.etag):
         response = HttpResponseNotModified()
@@ -86,7 +110,7 @@ def delegate_page(request, token: str):
     """The member's page, rendered once per change of their itinerary (and at least hourly, for "Today")."""
     stamp = member_feed_stamp(token)
     if stamp is None:
-        raise Http404("No such itinerary.")
+        return _no_such_page(request)
 
     def build() -> bytes:
         member = Member.objects.select_related("delegation").get(pk=stamp.member_id)

@@ -79,3 +79,21 @@ def test_other_errors_give_a_plain_500_page(monkeypatch):
     response = client.get(reverse("dashboard"))
     assert response.status_code == 500
     assert "Something went wrong" in response.content.decode()
+
+
+def test_an_unknown_staff_url_shows_the_projects_404_page(client, settings):
+    settings.DEBUG = False
+    client.force_login(UserFactory())
+    response = client.get("/no/such/page/")
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "Page not found" in content and "Mission Planner" in content
+    assert "URLconf" not in content
+    assert 'href="/static/css/app.css"' in content or "css/app" in content  # it extends base.html
+
+
+def test_error_pages_render_without_a_request_or_user():
+    from django.template.loader import render_to_string
+
+    for name in ("404.html", "500.html", "base.html"):
+        assert "Mission Planner" in render_to_string(name)

@@ -174,3 +174,34 @@ def test_make_run_gives_feeds_the_port_it_serves_on():
     ).stdout
     [serve] = [line for line in dry_run.splitlines() if "runserver" in line]
     assert "runserver 127.0.0.1:8765" in serve and "http://127.0.0.1:8765" in serve
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_an_unknown_or_rotated_link_gets_a_helpful_page_not_the_url_list(client, member, settings, debug):
+    from delegations.tokens import rotate_member_tokens
+
+    settings.DEBUG = debug
+    old = member.feed_token
+    rotate_member_tokens(members=type(member).objects.filter(pk=member.pk))
+    for token in (old, "not-a-real-token"):
+        response = client.get(reverse("delegate-page", args=[token]))
+        assert response.status_code == 404
+        assert response["Referrer-Policy"] == "no-referrer"
+        content = response.content.decode()
+        assert "This link was replaced or is wrong" in content
+        assert "ask the mission staff for your current link" in content
+        assert "URLconf" not in content and "feeds/member/" not in content  # no URL patterns
+        assert member.delegation.name not in content and "Log out" not in content
+
+
+@pytest.mark.parametrize("debug", [False, True])
+@pytest.mark.parametrize("name", ["member-calendar", "delegation-calendar"])
+def test_unknown_feed_tokens_get_a_plain_text_404(client, settings, debug, name):
+    settings.DEBUG = debug
+    response = client.get(reverse(name, args=["not-a-real-token"]))
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/plain")
+    assert response["Referrer-Policy"] == "no-referrer"
+    content = response.content.decode()
+    assert "calendar" in content.lower() and len(content) < 300
+    assert "URLconf" not in content

@@ -1,5 +1,7 @@
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.db.models import Count
+from django.template.response import TemplateResponse
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
@@ -8,6 +10,24 @@ from delegations.models import Delegation, Member, Organisation
 from delegations.resources import MemberResource
 from delegations.tokens import rotate_delegation_token, rotate_member_tokens
 from itinerary.models import Stay
+
+
+def confirm_rotation(model_admin, request, queryset, *, action: str, title: str, warning: str):
+    """The intermediate page of a rotation action, or None once the user confirmed (post=yes)."""
+    if request.POST.get("post") == "yes":
+        return None
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": title,
+        "subtitle": None,
+        "warning": warning,
+        "button": "Yes, replace them",
+        "queryset": queryset,
+        "opts": model_admin.model._meta,
+        "action": action,
+        "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+    }
+    return TemplateResponse(request, "admin/confirm_rotate_tokens.html", context)
 
 
 @admin.register(Organisation)
@@ -58,6 +78,19 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
     @admin.action(description="Rotate the delegation feed token (the old feed URL stops working)")
     def rotate_feed_token(self, request, queryset):
+        confirmation = confirm_rotation(
+            self,
+            request,
+            queryset,
+            action="rotate_feed_token",
+            title="Rotate delegation feed tokens",
+            warning=(
+                "Calendars subscribed to these delegations' feeds stop working at once; "
+                "you must send the new addresses to everyone who uses them."
+            ),
+        )
+        if confirmation:
+            return confirmation
         for delegation in queryset:
             rotate_delegation_token(delegation=delegation)
         self.message_user(
@@ -96,6 +129,19 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     @admin.action(description="Rotate feed tokens of the selected members (old links stop working)")
     def rotate_feed_tokens(self, request, queryset):
+        confirmation = confirm_rotation(
+            self,
+            request,
+            queryset,
+            action="rotate_feed_tokens",
+            title="Rotate member feed tokens",
+            warning=(
+                "These members' calendar subscriptions and page links stop working at once; "
+                "you must send each of them their new link."
+            ),
+        )
+        if confirmation:
+            return confirmation
         count = rotate_member_tokens(members=queryset)
         self.message_user(
             request,

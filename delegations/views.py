@@ -8,9 +8,8 @@ from django.db import transaction
 from django.db.models import Count, Max, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.utils import timezone
-from django.views import View
 from django.views.generic import CreateView, DetailView, ListView, TemplateView, UpdateView
 
 from delegations.forms import DelegationForm, MemberForm, OrganisationForm
@@ -283,13 +282,30 @@ class OrganisationDeleteView(StaffRequiredMixin, ProtectedDeleteView):
     success_url = reverse_lazy("organisation-list")
 
 
-class MemberRotateTokenView(DelegationScopedMixin, View):
-    """POST only: a new secret link for one member; the old page and feed URLs 404 at once."""
+class MemberRotateTokenView(DelegationScopedMixin, TemplateView):
+    """GET: what a new link breaks, and a button; POST (that button): a new secret link for one
+    member, and the old page and feed URLs 404 at once."""
 
-    http_method_names = ["post"]
+    template_name = "delegations/confirm_rotate.html"
+
+    def get_member(self):
+        return get_object_or_404(self.delegation.members, pk=self.kwargs["pk"])
+
+    def get_context_data(self, **kwargs):
+        member = self.get_member()
+        return super().get_context_data(
+            heading=f"Give {member.full_name} new links?",
+            warning=(
+                f"{member.full_name}'s calendar subscriptions and page link stop working at once; "
+                "you must send them the new link."
+            ),
+            button="Give them new links",
+            back_url=reverse("member-detail", args=[self.delegation.slug, member.pk]),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
-        member = get_object_or_404(self.delegation.members, pk=kwargs["pk"])
+        member = self.get_member()
         rotate_member_tokens(members=Member.objects.filter(pk=member.pk))
         messages.success(
             request, f"{member.full_name} has a new link. Send it to them: the old one no longer works."
@@ -297,10 +313,24 @@ class MemberRotateTokenView(DelegationScopedMixin, View):
         return redirect("member-detail", self.delegation.slug, member.pk)
 
 
-class DelegationRotateTokenView(DelegationScopedMixin, View):
-    http_method_names = ["post"]
+class DelegationRotateTokenView(DelegationScopedMixin, TemplateView):
+    """GET: what a new feed address breaks, and a button; POST (that button): a new address."""
+
+    template_name = "delegations/confirm_rotate.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            heading="Give the mission's calendar feed a new address?",
+            warning=(
+                "Calendars subscribed to the mission's feed stop working at once; "
+                "you must send the new address to everyone who uses it."
+            ),
+            button="New feed address",
+            back_url=reverse("delegation-overview", args=[self.delegation.slug]),
+            **kwargs,
+        )
 
     def post(self, request, *args, **kwargs):
         rotate_delegation_token(delegation=self.delegation)
-        messages.success(request, "The delegation feed has a new address; the old one no longer works.")
+        messages.success(request, "The mission's feed has a new address; the old one no longer works.")
         return redirect("delegation-overview", self.delegation.slug)

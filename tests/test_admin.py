@@ -114,12 +114,41 @@ def test_delegation_change_page_has_members_and_stays_inline(admin_client):
     assert "China World Hotel" in content
 
 
+def test_rotate_member_tokens_action_asks_first_and_changes_nothing_until_confirmed(admin_client):
+    chosen = MemberFactory(full_name="Panorea Avdis")
+    old = chosen.feed_token
+    response = admin_client.post(
+        _admin_url(Member, "changelist"), {"action": "rotate_feed_tokens", "_selected_action": [chosen.pk]}
+    )
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Panorea Avdis" in content and "stop working at once" in content
+    assert 'name="post" value="yes"' in content and f'value="{chosen.pk}"' in content
+    chosen.refresh_from_db()
+    assert chosen.feed_token == old
+
+
+def test_rotate_delegation_token_action_asks_first(admin_client):
+    delegation = MemberFactory().delegation
+    old = delegation.feed_token
+    url = _admin_url(type(delegation), "changelist")
+    data = {"action": "rotate_feed_token", "_selected_action": [delegation.pk]}
+    response = admin_client.post(url, data)
+    assert response.status_code == 200 and "stop working at once" in response.content.decode()
+    delegation.refresh_from_db()
+    assert delegation.feed_token == old
+    response = admin_client.post(url, {**data, "post": "yes"}, follow=True)
+    assert "Rotated the feed token of 1 delegation" in response.content.decode()
+    delegation.refresh_from_db()
+    assert delegation.feed_token != old
+
+
 def test_rotate_member_tokens_action_replaces_only_selected_tokens(admin_client):
     chosen, untouched = MemberFactory(), MemberFactory()
     old_chosen, old_untouched = chosen.feed_token, untouched.feed_token
     response = admin_client.post(
         _admin_url(Member, "changelist"),
-        {"action": "rotate_feed_tokens", "_selected_action": [chosen.pk]},
+        {"action": "rotate_feed_tokens", "_selected_action": [chosen.pk], "post": "yes"},
         follow=True,
     )
     assert "Rotated the feed tokens of 1 member" in response.content.decode()

@@ -37,8 +37,8 @@ GUARDS = {
     "member-detail": "mission",
     "member-edit": "mission",
     "member-delete": "mission",
-    "member-rotate-token": "mission-post",
-    "delegation-rotate-token": "mission-post",
+    "member-rotate-token": "mission",  # GET: the confirmation page; POST: rotate
+    "delegation-rotate-token": "mission",
     "deleted-items": "mission",
     "item-restore": "mission-post",
     "delegate-page": "token",

@@ -252,3 +252,19 @@ def test_staff_pages_take_the_same_number_of_queries_at_any_size(
     assert response.status_code == 200
     if name == "schedule":
         assert response.content.decode().count("data-entry=") == size + 2
+
+
+def test_new_feed_address_asks_first_and_rotates_only_on_post(staff_client, delegation):
+    old = delegation.feed_token
+    url = reverse("delegation-rotate-token", args=[delegation.slug])
+    overview = staff_client.get(reverse("delegation-overview", args=[delegation.slug])).content.decode()
+    assert f'href="{url}"' in overview
+    response = staff_client.get(url)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "stop working at once" in content and f'action="{url}"' in content
+    delegation.refresh_from_db()
+    assert delegation.feed_token == old
+    assert staff_client.post(url).status_code == 302
+    delegation.refresh_from_db()
+    assert delegation.feed_token != old

@@ -81,7 +81,17 @@ def test_staff_member_page_shows_links_and_rotates_them(client, member):
     content = client.get(url).content.decode()
     assert f"/my/{member.feed_token}/" in content and "<svg" in content
     old = member.feed_token
-    response = client.post(reverse("member-rotate-token", args=[member.delegation.slug, member.pk]))
+    rotate_url = reverse("member-rotate-token", args=[member.delegation.slug, member.pk])
+    assert f'href="{rotate_url}"' in content  # the button opens the confirmation, it does not post
+    confirmation = client.get(rotate_url)
+    assert confirmation.status_code == 200
+    warning = confirmation.content.decode().replace("&#x27;", "'")
+    assert "Panorea Avdis's calendar subscriptions and page link stop working at once" in warning
+    assert "you must send them the new link" in warning
+    assert f'action="{rotate_url}"' in warning and 'method="post"' in warning
+    member.refresh_from_db()
+    assert member.feed_token == old  # looking does not rotate
+    response = client.post(rotate_url)
     assert response.status_code == 302
     member.refresh_from_db()
     assert member.feed_token != old

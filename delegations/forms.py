@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import slugify
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.timezones import timezone_names
@@ -49,11 +50,39 @@ class DelegationForm(VersionedModelForm):
             "staff": forms.SelectMultiple(attrs=SEARCHABLE),
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
+        error_messages = {"slug": {"unique": "Another mission already uses this slug."}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        if not self.instance.pk:
+            # A new mission's slug may be left empty: clean() makes one from the name. static/js/app.js
+            # fills it in as the name is typed (until the user edits it), so it can be checked first.
+            slug = self.fields["slug"]
+            slug.required = False
+            slug.help_text = (
+                "Short name used in web addresses, e.g. ca-china-2016. Leave empty to make one from the name."
+            )
+            slug.widget.attrs["data-slug-from"] = self.add_prefix("name")
         self.fields["staff"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
         self.fields["staff"].help_text = "Who may see and edit this mission. You are added automatically."
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not self.instance.pk and not cleaned_data.get("slug") and cleaned_data.get("name"):
+            cleaned_data["slug"] = unique_slug(cleaned_data["name"])
+        return cleaned_data
+
+
+def unique_slug(name: str) -> str:
+    """A slug from the name that no mission uses yet: "ciie-2021", else "ciie-2021-2", "-3"…"""
+    max_length = Delegation._meta.get_field("slug").max_length
+    base = slugify(name)[: max_length - 4].strip("-") or "mission"
+    taken = set(Delegation.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    slug, number = base, 1
+    while slug in taken:
+        number += 1
+        slug = f"{base}-{number}"
+    return slug
 
 
 class MemberForm(DelegationChildForm):

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.views.generic import DeleteView
 
 from delegations.models import Delegation
+from missionplanner.templatetags.mission_tags import staff_name
 
 
 class StaffRequiredMixin(UserPassesTestMixin):
@@ -53,7 +54,7 @@ class DelegationItemMixin(DelegationScopedMixin):
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, f"Saved {self.model._meta.verbose_name} “{self.object}”.")
+        messages.success(self.request, f"Saved {staff_name(self.model)} “{self.object}”.")
         return response
 
 
@@ -87,7 +88,7 @@ class ProtectedDeleteView(DeleteView):
                 f"“{name}” is still in use and was not deleted. Used by: {shown}.",
             )
             return HttpResponseRedirect(self.request.path)
-        messages.success(self.request, f"Deleted {self.model._meta.verbose_name} “{name}”.")
+        messages.success(self.request, f"Deleted {staff_name(self.model)} “{name}”.")
         return response
 
 

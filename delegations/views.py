@@ -175,7 +175,9 @@ class DelegationCreateView(StaffRequiredMixin, CreateView):
     def form_valid(self, form):
         response = super().form_valid(form)
         self.object.staff.add(self.request.user)
-        messages.success(self.request, f"Created “{self.object}”. Add its cities, stays and members next.")
+        messages.success(
+            self.request, f"Created mission “{self.object}”. Add its cities, stays and members next."
+        )
         return response
 
 
@@ -191,7 +193,7 @@ class DelegationUpdateView(DelegationScopedMixin, UpdateView):
         response = super().form_valid(form)
         if not self.request.user.is_superuser:
             self.object.staff.add(self.request.user)  # nobody locks themselves out by accident
-        messages.success(self.request, f"Saved “{self.object}”.")
+        messages.success(self.request, f"Saved mission “{self.object}”.")
         return response
 
 
@@ -214,7 +216,7 @@ class DelegationDeleteView(DelegationScopedMixin, ProtectedDeleteView):
             f"{counts['stays']} stays",
             f"{counts['meetings']} meetings",
             f"{counts['legs']} travel legs",
-            "the delegation calendar feed",
+            "the mission's calendar feed",
         ]
 
 

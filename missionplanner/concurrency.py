@@ -4,6 +4,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from missionplanner.templatetags.mission_tags import staff_name
+
 
 class VersionedModelForm(forms.ModelForm):
     """A ModelForm that carries the row's `updated_at` as a hidden version and checks it on save.
@@ -37,7 +39,7 @@ class VersionedModelForm(forms.ModelForm):
         )
         if current is None:
             raise ValidationError(
-                f"This {model._meta.verbose_name} was deleted by someone else. Nothing was saved.",
+                f"This {staff_name(model)} was deleted by someone else. Nothing was saved.",
                 code="deleted",
             )
         if seen_version != current.isoformat():
@@ -45,7 +47,7 @@ class VersionedModelForm(forms.ModelForm):
             self.data[self.add_prefix("version")] = current.isoformat()
             changed_at = timezone.localtime(current).strftime("%H:%M:%S %Z on %d %b")
             raise ValidationError(
-                f"Someone else changed this {model._meta.verbose_name} at {changed_at}, after you opened it. "
+                f"Someone else changed this {staff_name(model)} at {changed_at}, after you opened it. "
                 "Nothing was saved and your input is kept below. Check the current version "
                 "(open the page again in another tab), then save again to replace it with yours.",
                 code="stale",

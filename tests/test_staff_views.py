@@ -268,3 +268,53 @@ def test_new_feed_address_asks_first_and_rotates_only_on_post(staff_client, dele
     assert staff_client.post(url).status_code == 302
     delegation.refresh_from_db()
     assert delegation.feed_token != old
+
+
+def _new_mission(client, **changes):
+    data = {"name": "CIIE 2021", "slug": "", "start_date": "2021-11-03", "end_date": "2021-11-10",
+            "home_timezone": "Asia/Shanghai", "travel_buffer_minutes": "30"}  # fmt: skip
+    return client.post(reverse("delegation-create"), {**data, **changes})
+
+
+def test_new_mission_page_says_mission_and_offers_to_fill_the_slug(staff_client):
+    content = staff_client.get(reverse("delegation-create")).content.decode()
+    assert "<title>New mission · Mission Planner</title>" in content
+    assert '<h1 class="h3">New mission</h1>' in content
+    assert "delegation" not in content.split("<main")[1].lower().replace("delegation-", "")
+
+
+def test_an_empty_slug_is_derived_from_the_name(staff_client):
+    response = _new_mission(staff_client, name="CIIE Shanghai 2021 – trade week")
+    assert response.status_code == 302
+    mission = Delegation.objects.get(name="CIIE Shanghai 2021 – trade week")
+    assert mission.slug == "ciie-shanghai-2021-trade-week"
+    messages = [str(m) for m in response.wsgi_request._messages]
+    assert messages == [
+        "Created mission “CIIE Shanghai 2021 – trade week”. Add its cities, stays and members next."
+    ]
+
+
+def test_a_derived_slug_that_is_taken_gets_a_number(staff_client, delegation):
+    DelegationFactory(slug="ciie-2021-2")
+    for expected in ("ciie-2021", "ciie-2021-3", "ciie-2021-4"):
+        assert _new_mission(staff_client).status_code == 302
+        assert Delegation.objects.filter(slug=expected).exists()
+
+
+def test_a_typed_slug_is_kept_and_a_taken_one_is_still_an_error(staff_client, delegation):
+    assert _new_mission(staff_client, slug="my-own").status_code == 302
+    assert Delegation.objects.filter(slug="my-own", name="CIIE 2021").exists()
+    response = _new_mission(staff_client, slug=delegation.slug)
+    assert response.status_code == 200
+    assert "Another mission already uses this slug." in response.content.decode()
+
+
+def test_staff_pages_call_a_delegation_a_mission(staff_client, delegation):
+    edit = staff_client.get(reverse("delegation-edit", args=[delegation.slug])).content.decode()
+    assert f"Edit mission: {delegation.name}" in edit
+    delete = staff_client.get(reverse("delegation-delete", args=[delegation.slug])).content.decode()
+    assert f"Delete mission “{delegation.name}”?" in delete
+    overview = staff_client.get(reverse("delegation-overview", args=[delegation.slug])).content.decode()
+    assert "Calendar feed of the whole mission" in overview
+    response = staff_client.post(reverse("delegation-delete", args=[delegation.slug]), follow=True)
+    assert f"Deleted mission “{delegation.name}”." in response.content.decode()

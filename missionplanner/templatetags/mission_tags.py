@@ -2,7 +2,16 @@ from django import template
 
 register = template.Library()
 
+# What staff pages call a model when it differs from its verbose name (which the admin keeps):
+# a Delegation is "mission" everywhere a planner reads it.
+STAFF_NAMES = {"delegations.delegation": "mission"}
+
+
+def staff_name(obj) -> str:
+    """The word staff pages and messages use for a model or one of its objects."""
+    return STAFF_NAMES.get(obj._meta.label_lower, str(obj._meta.verbose_name))
+
 
 @register.filter
 def verbose_name(obj) -> str:
-    return obj._meta.verbose_name
+    return staff_name(obj)

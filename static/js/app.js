@@ -51,8 +51,25 @@
     });
   }
 
+  // A new mission's slug follows its name as it is typed, until the user edits the slug itself
+  // (the server makes one from the name too when the field is left empty).
+  function slugFromName(root) {
+    root.querySelectorAll("input[data-slug-from]").forEach(function (slug) {
+      var name = slug.form && slug.form.elements[slug.dataset.slugFrom];
+      if (!name) return;
+      var edited = slug.value !== "";
+      slug.addEventListener("input", function () { edited = slug.value !== ""; });
+      name.addEventListener("input", function () {
+        if (edited) return;
+        slug.value = name.value.normalize("NFKD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+          .replace(/[^a-z0-9_\s-]/g, "").trim().replace(/[-\s]+/g, "-").replace(/^[-_]+|[-_]+$/g, "").slice(0, 76);
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons(document);
+    slugFromName(document);
     enhanceSelects(document);
     followZones(document);
     autoSubmit(document);

@@ -318,3 +318,10 @@ def test_staff_pages_call_a_delegation_a_mission(staff_client, delegation):
     assert "Calendar feed of the whole mission" in overview
     response = staff_client.post(reverse("delegation-delete", args=[delegation.slug]), follow=True)
     assert f"Deleted mission “{delegation.name}”." in response.content.decode()
+
+
+def test_the_overview_offers_to_add_meetings_and_travel_legs(staff_client, delegation):
+    content = staff_client.get(reverse("delegation-overview", args=[delegation.slug])).content.decode()
+    assert f'href="{reverse("meeting-create", args=[delegation.slug])}"' in content
+    assert f'href="{reverse("leg-create", args=[delegation.slug])}"' in content
+    assert ">Add meeting</a>" in content and ">Add travel leg</a>" in content

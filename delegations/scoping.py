@@ -62,6 +62,9 @@ class ProtectedDeleteView(DeleteView):
     """A confirmation page that says what goes with the object, and refuses readably when it is in use."""
 
     template_name = "confirm_delete.html"
+    # True where the history keeps a deleted object that "Deleted items" can bring back (meetings and
+    # legs): the page then says so instead of "This cannot be undone".
+    restorable = False
 
     def consequences(self) -> list[str]:
         return []
@@ -73,7 +76,10 @@ class ProtectedDeleteView(DeleteView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            consequences=self.consequences(), protected_by=self.protected_by(), **kwargs
+            consequences=self.consequences(),
+            protected_by=self.protected_by(),
+            restorable=self.restorable,
+            **kwargs,
         )
 
     def form_valid(self, form):
@@ -102,3 +108,6 @@ class DelegationItemDeleteView(DelegationScopedMixin, ProtectedDeleteView):
 
     def get_success_url(self):
         return reverse(self.success_view, args=[self.delegation.slug])
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(back_url=self.get_success_url(), **kwargs)

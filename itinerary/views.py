@@ -90,13 +90,13 @@ class TravelLegUpdateView(ItemUpdateMixin, UpdateView):
 
 
 class ItemDeleteView(DelegationItemDeleteView):
+    """Deleting a meeting or leg keeps a cancelled copy in the feeds and its history, so it can come back."""
+
     success_view = "schedule"
+    restorable = True
 
     def consequences(self):
-        return [
-            "it disappears from the schedule and the delegates' pages",
-            "calendar feeds stop listing it; to tell subscribers it is off, cancel it instead",
-        ]
+        return ["it disappears from the schedule and the delegates' pages"]
 
 
 class MeetingDeleteView(ItemDeleteView):

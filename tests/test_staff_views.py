@@ -1,5 +1,6 @@
 """Staff pages: saving, stale edits, cancelling, deleting, and constant query counts."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -325,3 +326,33 @@ def test_the_overview_offers_to_add_meetings_and_travel_legs(staff_client, deleg
     assert f'href="{reverse("meeting-create", args=[delegation.slug])}"' in content
     assert f'href="{reverse("leg-create", args=[delegation.slug])}"' in content
     assert ">Add meeting</a>" in content and ">Add travel leg</a>" in content
+
+
+@pytest.mark.parametrize("kind", ["meeting", "leg"])
+def test_deleting_a_meeting_or_leg_says_calendars_show_it_cancelled_and_it_can_be_restored(
+    staff_client, delegation, kind
+):
+    item = (MeetingFactory if kind == "meeting" else TravelLegFactory)(delegation=delegation)
+    content = staff_client.get(reverse(f"{kind}-delete", args=[delegation.slug, item.pk])).content.decode()
+    text = re.sub(r"<[^>]+>", "", content)
+    assert "Subscribed calendars show it as cancelled" in text
+    assert "you can restore it from Deleted items on the schedule" in text
+    assert f'href="{reverse("deleted-items", args=[delegation.slug])}"' in content
+    for wrong in ("cannot be undone", "stop listing it"):
+        assert wrong not in content
+
+
+@pytest.mark.parametrize("kind", ["delegation", "member", "stay", "organisation", "city"])
+def test_deleting_what_cannot_be_restored_says_so(staff_client, delegation, kind):
+    if kind == "delegation":
+        url = reverse("delegation-delete", args=[delegation.slug])
+    elif kind in ("member", "stay"):
+        item = (MemberFactory if kind == "member" else StayFactory)(delegation=delegation)
+        url = reverse(f"{kind}-delete", args=[delegation.slug, item.pk])
+    else:
+        item = OrganisationFactory() if kind == "organisation" else CityFactory(name="Unused city")
+        url = reverse(f"{kind}-delete", args=[item.pk])
+    staff_client.force_login(UserFactory(username="root", is_superuser=True))
+    content = staff_client.get(url).content.decode()
+    assert "This cannot be undone." in content
+    assert "restore" not in content.lower()

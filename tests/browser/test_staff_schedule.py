@@ -50,8 +50,12 @@ def test_staff_build_a_mission_and_see_conflicts_and_stale_edits(page, context, 
 
     # A new mission.
     page.click("text=New mission")
+    expect(page.get_by_role("heading", name="New mission")).to_be_visible()
     page.fill("#id_name", "Clean Tech Mission 2016")
-    page.fill("#id_slug", "clean-tech-2016")
+    expect(page.locator("#id_slug")).to_have_value("clean-tech-mission-2016")  # filled from the name
+    page.fill("#id_slug", "clean-tech-2016")  # and still editable
+    page.fill("#id_name", "Clean Tech Mission 2016 (Beijing)")
+    expect(page.locator("#id_slug")).to_have_value("clean-tech-2016")  # once edited, left alone
     page.fill("#id_start_date", "2016-10-24")
     page.fill("#id_end_date", "2016-10-28")
     page.click("button:has-text('Save')")
@@ -179,6 +183,12 @@ def test_pages_run_under_the_content_security_policy_without_violations(browser,
         "/cities/new/",
         "/organisations/",
         f"/my/{member.feed_token}/",
+        "/delegations/new/",
+        f"/delegations/{slug}/rotate-token/",
+        f"/delegations/{slug}/members/{member.pk}/rotate-token/",
+        f"/delegations/{slug}/meetings/{meeting.pk}/delete/",
+        "/my/not-a-real-token/",
+        "/no/such/page/",
     ):
         page.goto(f"{live_server.url}{path}")
         settle(page)

@@ -52,12 +52,12 @@ def test_a_right_password_after_a_few_wrong_ones_logs_in(client):
 
 
 def test_a_database_that_does_not_answer_gives_a_503_page_not_a_traceback(monkeypatch):
-    from delegations import views
+    from missionplanner import dashboard
 
     def unreachable(*args, **kwargs):
         raise OperationalError("could not connect to server: Connection refused")
 
-    monkeypatch.setattr(views, "load_missions", unreachable)
+    monkeypatch.setattr(dashboard, "load_missions", unreachable)
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
     response = client.get(reverse("dashboard"))
@@ -68,12 +68,12 @@ def test_a_database_that_does_not_answer_gives_a_503_page_not_a_traceback(monkey
 
 
 def test_other_errors_give_a_plain_500_page(monkeypatch):
-    from delegations import views
+    from missionplanner import dashboard
 
     def broken(*args, **kwargs):
         raise ValueError("a bug")
 
-    monkeypatch.setattr(views, "load_missions", broken)
+    monkeypatch.setattr(dashboard, "load_missions", broken)
     client = Client(raise_request_exception=False)
     client.force_login(UserFactory())
     response = client.get(reverse("dashboard"))

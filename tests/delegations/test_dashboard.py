@@ -11,9 +11,9 @@ from django.db.models.signals import post_init
 from django.urls import reverse
 from django.utils import timezone
 
-from delegations import views
 from delegations.models import Delegation, Member
 from itinerary.models import ItemStatus, Meeting, MeetingCounterpart, Stay, TravelLeg
+from missionplanner import dashboard
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -236,8 +236,8 @@ def _attend_apart(m):
 )
 def test_conflict_counts_are_kept_until_the_mission_changes(client, planner, monkeypatch, change, after):
     loaded = []
-    original = views.load_missions
-    monkeypatch.setattr(views, "load_missions", lambda ds: loaded.append(len(ds)) or original(ds))
+    original = dashboard.load_missions
+    monkeypatch.setattr(dashboard, "load_missions", lambda ds: loaded.append(len(ds)) or original(ds))
     mission = _buffer_mission(planner)
 
     assert "1 conflict " in _card(client.get("/").content.decode(), "Current mission")
@@ -300,8 +300,8 @@ def test_conflicts_are_worked_out_for_current_and_upcoming_missions_only(client,
         checked.append(mission.delegation.name)
         return original(mission)
 
-    original = views.find_conflicts
-    monkeypatch.setattr(views, "find_conflicts", find_conflicts)
+    original = dashboard.find_conflicts
+    monkeypatch.setattr(dashboard, "find_conflicts", find_conflicts)
     beijing = CityFactory()
 
     def mission(name, start, hour):

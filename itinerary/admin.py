@@ -4,6 +4,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from itinerary.forms import LocalDateTimeField, LocalTimesMixin, MeetingForm, TravelLegForm
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
+from itinerary.timezones import zone_label
 
 
 @admin.register(City)
@@ -77,7 +78,7 @@ class MeetingAdmin(ScheduledItemAdmin):
     @admin.display(description="Local time", ordering="starts_at")
     def local_time(self, obj) -> str:
         start, end = obj.local_start, obj.local_end
-        return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M} {start.tzname()} ({obj.city.timezone})"
+        return f"{start:%a %d %b %Y %H:%M}–{end:%H:%M} {zone_label(start)} ({obj.city.timezone})"
 
 
 @admin.register(TravelLeg)
@@ -99,8 +100,8 @@ class TravelLegAdmin(ScheduledItemAdmin):
 
     @admin.display(description="Departs (local)", ordering="departs_at")
     def local_departure_display(self, obj) -> str:
-        return f"{obj.local_departure:%a %d %b %H:%M} {obj.local_departure.tzname()}"
+        return f"{obj.local_departure:%a %d %b %H:%M} {zone_label(obj.local_departure)}"
 
     @admin.display(description="Arrives (local)", ordering="arrives_at")
     def local_arrival_display(self, obj) -> str:
-        return f"{obj.local_arrival:%a %d %b %H:%M} {obj.local_arrival.tzname()}"
+        return f"{obj.local_arrival:%a %d %b %H:%M} {zone_label(obj.local_arrival)}"

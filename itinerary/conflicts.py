@@ -19,6 +19,7 @@ from datetime import time, timedelta
 from itertools import pairwise
 
 from itinerary.schedule import Entry, Mission
+from itinerary.timezones import zone_label
 
 EARLIEST = time(7, 0)
 LATEST = time(22, 0)
@@ -35,7 +36,7 @@ class Conflict:
 
 
 def _when(entry: Entry) -> str:
-    return f"{entry.local_start:%a %d %b %H:%M} {entry.local_start.tzname()}"
+    return f"{entry.local_start:%a %d %b %H:%M} {zone_label(entry.local_start)}"
 
 
 def _names(mission: Mission, member_ids: set[int]) -> str:
@@ -139,7 +140,7 @@ def _travel_and_buffers(mission: Mission, entries: list[Entry]) -> list[Conflict
 
 def _travel_message(rule: str, before: Entry, after: Entry, buffer: timedelta) -> str:
     if rule == "late_leg":
-        arrival = f"{before.local_end:%H:%M %Z}"
+        arrival = f"{before.local_end:%H:%M} {zone_label(before.local_end)}"
         return f"{before.title} arrives {arrival}, after “{after.title}” starts ({_when(after)})."
     if rule == "missing_leg":
         return (

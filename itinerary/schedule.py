@@ -13,6 +13,7 @@ from functools import cached_property
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
+from itinerary.timezones import zone_label
 
 KIND_LABELS = dict(Meeting.Kind.choices)
 MODE_LABELS = dict(TravelLeg.Mode.choices)
@@ -89,15 +90,15 @@ class Entry:
 
     @property
     def time_range(self) -> str:
-        """09:30–10:30 CST; or 12:50 PDT → 16:55 CST (+1 day) for a leg between zones."""
+        """09:30–10:30 CST, UTC+8; or 12:50 PDT, UTC−7 → 16:55 CST, UTC+8 (+1 day) for a leg."""
         start, end = self.local_start, self.local_end
         days = (end.date() - start.date()).days
         suffix = (
             f" (+{days} day{'s' if days > 1 else ''})" if days > 0 else f" ({days} day)" if days < 0 else ""
         )
         if start.tzinfo == end.tzinfo:
-            return f"{start:%H:%M}–{end:%H:%M} {start.tzname()}{suffix}"
-        return f"{start:%H:%M} {start.tzname()} → {end:%H:%M} {end.tzname()}{suffix}"
+            return f"{start:%H:%M}–{end:%H:%M} {zone_label(start)}{suffix}"
+        return f"{start:%H:%M} {zone_label(start)} → {end:%H:%M} {zone_label(end)}{suffix}"
 
 
 @dataclass

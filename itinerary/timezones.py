@@ -4,7 +4,7 @@ Zones are stored by name ("Asia/Shanghai") and resolved with `zoneinfo` (backed 
 package, so every machine has the same rules).
 """
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -25,6 +25,30 @@ def validate_timezone(value: str) -> None:
             code="invalid_timezone",
             params={"value": value},
         )
+
+
+def offset_label(offset: timedelta) -> str:
+    """UTC+8, UTC+5:30, UTC−7 (with a real minus sign), UTC±0."""
+    minutes = int(offset.total_seconds() // 60)
+    if minutes == 0:
+        return "UTC±0"
+    sign = "+" if minutes > 0 else "−"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"UTC{sign}{hours}:{rest:02d}" if rest else f"UTC{sign}{hours}"
+
+
+def zone_label(moment: datetime) -> str:
+    """The zone of an aware local time in words nobody misreads: "CST, UTC+8", "PDT, UTC−7".
+
+    An abbreviation alone is ambiguous (CST is China Standard Time to a delegate in Beijing and US
+    Central to staff in Sacramento); the offset settles it. Zones with no abbreviation of their own
+    (tzdata writes "+04") show the offset only.
+    """
+    offset = offset_label(moment.utcoffset())
+    abbreviation = moment.tzname() or ""
+    if not abbreviation.isalpha() or abbreviation == "UTC":
+        return offset
+    return f"{abbreviation}, {offset}"
 
 
 @cache

@@ -210,8 +210,8 @@ def test_schedule_shows_meetings_at_local_time_with_the_zone(staff_client, deleg
         starts_at=local(sacramento, "2016-10-21 10:00"),
     )
     content = staff_client.get(reverse("schedule", args=[delegation.slug])).content.decode()
-    assert "09:30–10:30 CST" in content
-    assert "10:00–11:00 PDT" in content
+    assert "09:30–10:30 CST, UTC+8" in content
+    assert "10:00–11:00 PDT, UTC−7" in content
 
 
 # --- query counts ---------------------------------------------------------------------------------

@@ -34,7 +34,7 @@ def test_delegate_page_at_phone_size_links_to_the_members_feed(browser, live_ser
     [modules] = re.findall(r' d="([^"]+)"', qr)
     expect(page.locator(".qr svg path")).to_have_attribute("d", modules)
     mofcom = page.locator("[data-entry]", has_text="MOFCOM and CCCME")
-    expect(mofcom.locator(".entry-time")).to_have_text("09:30–11:30 CST")
+    expect(mofcom.locator(".entry-time")).to_have_text("09:30–11:30 CST, UTC+8")
     expect(mofcom.locator(".driver-address")).to_have_text("北京市东城区东长安街2号")
     assert page.evaluate("document.documentElement.scrollWidth - window.innerWidth") <= 0
     # Every link the page gives answers with this member's feed.

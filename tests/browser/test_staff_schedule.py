@@ -97,7 +97,7 @@ def test_staff_build_a_mission_and_see_conflicts_and_stale_edits(page, context, 
     page.click("button:has-text('Save')")
     meeting = Meeting.objects.get(title="Ministry of Commerce")
     first = page.locator(f'[data-entry="meeting-{meeting.pk}"]')
-    expect(first.locator(".entry-time")).to_have_text("09:30–11:00 CST")
+    expect(first.locator(".entry-time")).to_have_text("09:30–11:00 CST, UTC+8")
     assert meeting.starts_at.isoformat() == "2016-10-25T01:30:00+00:00"  # 09:30 in Beijing is 01:30 UTC
 
     # A second, overlapping meeting with Avdis: a double booking.
@@ -144,11 +144,11 @@ def test_schedule_is_usable_at_phone_width(browser, live_server, screenshot):
     log_in(page, live_server, "root")
     page.goto(f"{live_server.url}/delegations/california-china-trade-mission-2016/schedule/")
     expect(page.locator("[data-entry]", has_text="MOFCOM and CCCME").locator(".entry-time")).to_have_text(
-        "09:30–11:30 CST"
+        "09:30–11:30 CST, UTC+8"
     )
     expect(
         page.locator("[data-entry]", has_text="Pre-departure briefing").locator(".entry-time")
-    ).to_have_text("10:00–11:30 PDT")
+    ).to_have_text("10:00–11:30 PDT, UTC−7")
     # Nothing wider than the phone's screen.
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0

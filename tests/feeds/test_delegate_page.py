@@ -43,7 +43,7 @@ def test_delegate_page_needs_no_login_and_shows_their_items_in_local_time(client
     response = _page(client, member)
     assert response.status_code == 200
     content = response.content.decode()
-    assert "09:30–10:30 CST" in content
+    assert "09:30–10:30 CST, UTC+8" in content
     assert "北京市东城区东长安街2号" in content and "商务部" in content  # for the driver
     assert "Private dinner" not in content
     for secret in ("Gate code", "avdis@gobiz.ca.gov", "+1 916"):

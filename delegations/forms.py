@@ -3,14 +3,10 @@ from django.contrib.auth import get_user_model
 from django.utils.text import slugify
 
 from delegations.models import Delegation, Member, Organisation
-from itinerary.timezones import timezone_names
+from itinerary.zone_picker import zone_field
 from missionplanner.concurrency import VersionedModelForm
 
 SEARCHABLE = {"data-search": "true"}
-
-
-def timezone_choices() -> list[tuple[str, str]]:
-    return [("", "Choose a time zone…")] + [(name, name) for name in sorted(timezone_names())]
 
 
 class DelegationChildForm(VersionedModelForm):
@@ -33,9 +29,7 @@ class DelegationChildForm(VersionedModelForm):
 
 
 class DelegationForm(VersionedModelForm):
-    home_timezone = forms.ChoiceField(
-        choices=timezone_choices, widget=forms.Select(attrs=SEARCHABLE), initial="America/Los_Angeles"
-    )
+    home_timezone = zone_field(label="Home time zone", initial="America/Los_Angeles")
 
     class Meta:
         model = Delegation

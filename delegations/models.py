@@ -141,6 +141,18 @@ class Delegation(models.Model):
     def home_zone(self):
         return zone(self.home_timezone)
 
+    @property
+    def dates_label(self) -> str:
+        """The mission's dates as people write them: "12–18 May 2026", "28 Oct – 3 Nov 2016"."""
+        start, end = self.start_date, self.end_date
+        if start.year != end.year:
+            return f"{start.day} {start:%b %Y} – {end.day} {end:%b %Y}"
+        if start.month != end.month:
+            return f"{start.day} {start:%b} – {end.day} {end:%b %Y}"
+        if start.day != end.day:
+            return f"{start.day}–{end.day} {end:%b %Y}"
+        return f"{end.day} {end:%b %Y}"
+
     def clean(self) -> None:
         super().clean()
         if self.pk and self.start_date and self.end_date:

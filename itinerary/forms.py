@@ -3,9 +3,10 @@ from datetime import UTC
 from django import forms
 from django.utils import timezone
 
-from delegations.forms import SEARCHABLE, DelegationChildForm, timezone_choices
+from delegations.forms import SEARCHABLE, DelegationChildForm
 from itinerary.models import City, Meeting, Stay, TravelLeg
-from itinerary.timezones import make_local_aware
+from itinerary.timezones import make_local_aware, repeated_time_notice, zone_label
+from itinerary.zone_picker import zone_field
 from missionplanner.concurrency import VersionedModelForm
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -35,17 +36,24 @@ class LocalTimesMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.time_notices: list[str] = []  # said to the user after a save (see repeated_time_notice)
         for field_name, city_field in self.local_times.items():
-            city = (
-                getattr(self.instance, city_field, None)
-                if getattr(self.instance, f"{city_field}_id")
-                else None
-            )
+            city = self._chosen_city(city_field)
             value = getattr(self.instance, field_name)
-            if city and value:
+            if city and value and not self.is_bound:
                 self.initial[field_name] = timezone.localtime(value, city.zone).replace(tzinfo=None)
             where = f"{city.name}: {city.timezone}" if city else "the city's zone"
             self.fields[field_name].help_text = f"Local time in {where}."
+
+    def _chosen_city(self, city_field: str) -> City | None:
+        """The city as the page shows it: the one just submitted (kept after a validation error), or
+        the saved one."""
+        if self.is_bound:
+            try:
+                return self.fields[city_field].clean(self.data.get(self.add_prefix(city_field)))
+            except forms.ValidationError:
+                return None
+        return getattr(self.instance, city_field) if getattr(self.instance, f"{city_field}_id") else None
 
     def clean(self):
         # Attach zones before the parent's checks, which may raise: the model validation that runs
@@ -63,6 +71,9 @@ class LocalTimesMixin:
                 cleaned_data[field_name] = make_local_aware(wall_clock, city.timezone)
             except forms.ValidationError as error:
                 self.add_error(field_name, error)
+                continue
+            if notice := repeated_time_notice(wall_clock, city.timezone, place=city.name):
+                self.time_notices.append(f"{self.fields[field_name].label}: {notice}")
         return super().clean()
 
 
@@ -129,6 +140,31 @@ class TravelLegForm(LocalTimesForm):
         super().__init__(*args, **kwargs)
         _attendee_field(self)
 
+    def clean(self):
+        cleaned_data = super().clean()
+        departs, arrives = cleaned_data.get("departs_at"), cleaned_data.get("arrives_at")
+        origin, destination = cleaned_data.get("origin"), cleaned_data.get("destination")
+        if departs and arrives and origin and destination and arrives <= departs:
+            self.add_error("arrives_at", _arrival_before_departure(departs, arrives, origin, destination))
+        return cleaned_data
+
+
+def _arrival_before_departure(departs, arrives, origin: City, destination: City) -> str:
+    """Both times in both zones: "arrives 14:00 in Busan" only looks wrong once it is read in Seoul's."""
+
+    def at(moment, city: City) -> str:
+        local = moment.astimezone(city.zone)
+        return f"{local:%a} {local.day} {local:%b %H:%M} {zone_label(local)} in {city.name}"
+
+    if arrives == departs:
+        return f"It arrives at the moment it departs ({at(departs, origin)}): check both times."
+    return (
+        f"It would arrive before it departs. It departs {at(departs, origin)} "
+        f"({at(departs, destination)}) and arrives {at(arrives, destination)} "
+        f"({at(arrives, origin)}). Each time is local to its own city: the departure in "
+        f"{origin.name}'s zone, the arrival in {destination.name}'s."
+    )
+
 
 class StayForm(DelegationChildForm):
     class Meta:
@@ -149,7 +185,7 @@ class StayForm(DelegationChildForm):
 
 
 class CityForm(VersionedModelForm):
-    timezone = forms.ChoiceField(choices=timezone_choices, widget=forms.Select(attrs=SEARCHABLE))
+    timezone = zone_field(label="Time zone")
 
     class Meta:
         model = City

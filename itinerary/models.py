@@ -106,8 +106,8 @@ class Stay(models.Model):
         delegation = self.delegation
         if self.arrival_date < delegation.start_date or self.departure_date > delegation.end_date:
             raise ValidationError(
-                "The stay must fall within the delegation's dates (%(start)s to %(end)s).",
-                params={"start": delegation.start_date, "end": delegation.end_date},
+                "The stay must fall within the mission's dates (%(dates)s).",
+                params={"dates": delegation.dates_label},
                 code="outside_delegation",
             )
         # Overlap on the changeover day is the normal case (check out of one hotel, into the next).

@@ -1,27 +1,65 @@
-"""IANA time zones: validation and lookup.
+"""IANA time zones: validation, lookup and wording.
 
 Zones are stored by name ("Asia/Shanghai") and resolved with `zoneinfo` (backed by the `tzdata`
 package, so every machine has the same rules).
 """
 
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from importlib.resources import files
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.exceptions import ValidationError
 
 
+@dataclass(frozen=True)
+class GeographicZone:
+    name: str  # "Asia/Shanghai"
+    country_codes: tuple[str, ...]  # ("CN",)
+    countries: tuple[str, ...]  # ("China",)
+    comment: str  # tzdata's note on the region it covers: "Beijing Time", "Pacific" or ""
+
+
+def _tab_rows(file_name: str) -> list[list[str]]:
+    text = files("tzdata").joinpath("zoneinfo", file_name).read_text(encoding="utf-8")
+    return [line.split("\t") for line in text.splitlines() if line and not line.startswith("#")]
+
+
 @cache
-def timezone_names() -> frozenset[str]:
-    return frozenset(available_timezones())
+def geographic_zones() -> dict[str, GeographicZone]:
+    """The zones of places on Earth, from tzdata's own tables (zone.tab and zone1970.tab).
+
+    `zoneinfo.available_timezones()` also lists "localtime", "Factory", "EST5EDT", "Etc/GMT+8" and
+    old aliases: some mean whatever the server's zone is, none is the zone of a city. A city or a
+    delegation's home office only takes a zone from these tables.
+    """
+    country_names = {code: name for code, name, *_ in _tab_rows("iso3166.tab")}
+    found: dict[str, tuple[list[str], str]] = {}
+    for codes, _coordinates, name, *comment in _tab_rows("zone1970.tab") + _tab_rows("zone.tab"):
+        known_codes, known_comment = found.setdefault(name, ([], ""))
+        for code in codes.split(","):
+            if code not in known_codes:
+                known_codes.append(code)
+        if comment and not known_comment:
+            found[name] = (known_codes, comment[0])
+    return {
+        name: GeographicZone(
+            name=name,
+            country_codes=tuple(codes),
+            countries=tuple(country_names.get(code, code) for code in codes),
+            comment=comment,
+        )
+        for name, (codes, comment) in sorted(found.items())
+    }
 
 
 def validate_timezone(value: str) -> None:
-    """Reject anything `zoneinfo` cannot load, with a message a staff member can act on."""
-    if value not in timezone_names():
+    """Accept only the zone of a place (see `geographic_zones`), with a message staff can act on."""
+    if value not in geographic_zones():
         raise ValidationError(
-            "%(value)s is not a known IANA time zone; "
-            "use a name such as Asia/Shanghai or America/Los_Angeles.",
+            "“%(value)s” is not the time zone of a place; choose one such as Asia/Seoul or "
+            "America/Los_Angeles (the picker finds them by city, country or abbreviation).",
             code="invalid_timezone",
             params={"value": value},
         )
@@ -79,3 +117,19 @@ def make_local_aware(wall_clock: datetime, zone_name: str) -> datetime:
             params={"time": wall_clock.strftime("%d %b %Y %H:%M"), "zone": zone_name},
         )
     return aware.astimezone(UTC)
+
+
+def repeated_time_notice(wall_clock: datetime, zone_name: str, *, place: str) -> str | None:
+    """Say which of the two moments was taken when a wall-clock time happens twice (clocks go back).
+
+    `make_local_aware` takes the first; staff should know, because the second is an hour later.
+    """
+    tz = zone(zone_name)
+    first, second = wall_clock.replace(tzinfo=tz, fold=0), wall_clock.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return None
+    return (
+        f"{wall_clock:%H:%M} on {wall_clock:%a} {wall_clock.day} {wall_clock:%b %Y} happens twice in "
+        f"{place}: the clocks go back that night. We used the first, {wall_clock:%H:%M} "
+        f"{zone_label(first)}, an hour before {wall_clock:%H:%M} {zone_label(second)}."
+    )

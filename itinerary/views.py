@@ -43,6 +43,8 @@ class ItemSaveMixin(DelegationItemMixin):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        for notice in form.time_notices:
+            messages.info(self.request, notice)
         key = f"{'leg' if isinstance(self.object, TravelLeg) else 'meeting'}-{self.object.pk}"
         for conflict in find_conflicts(load_mission(self.delegation)):
             if key in conflict.keys:

@@ -12,6 +12,11 @@
       // back from the field the user moved on to. Our lists are local and short; filtering is cheap.
       var options = { maxOptions: 500, hidePlaceholder: true, refreshThrottle: 0 };
       if (select.multiple) options.plugins = ["remove_button"];
+      if (select.dataset.searchKeywords) {
+        // Time zones: each option's data-data carries cities, countries and abbreviations to match.
+        options.dataAttr = "data-data";
+        options.searchField = ["text", "keywords"];
+      }
       new TomSelect(select, options);
     });
   }

@@ -163,3 +163,16 @@ def test_feed_stamp_queries_never_carry_the_token_itself(django_assert_num_queri
         client.get(f"/feeds/member/{member.feed_token}.ics")
     assert captured.captured_queries
     assert not any(member.feed_token in query["sql"] for query in captured.captured_queries)
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "expected"),
+    [
+        (date(2026, 5, 12), date(2026, 5, 18), "12–18 May 2026"),
+        (date(2016, 10, 28), date(2016, 11, 3), "28 Oct – 3 Nov 2016"),
+        (date(2026, 12, 28), date(2027, 1, 3), "28 Dec 2026 – 3 Jan 2027"),
+        (date(2026, 5, 12), date(2026, 5, 12), "12 May 2026"),
+    ],
+)
+def test_dates_label_reads_as_people_write_it(start, end, expected):
+    assert DelegationFactory.build(start_date=start, end_date=end).dates_label == expected

@@ -3,9 +3,10 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.urls import reverse
 
 from itinerary.forms import MeetingForm, TravelLegForm
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory
+from tests.factories import CityFactory, DelegationFactory, MeetingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +64,34 @@ def test_an_ambiguous_time_takes_the_first_occurrence(delegation, sacramento):
     assert form.save().starts_at == datetime(2016, 11, 6, 8, 30, tzinfo=UTC)
 
 
+def test_an_ambiguous_time_says_which_occurrence_was_used(delegation, sacramento):
+    form = meeting_form(delegation, sacramento, "2016-11-06T01:30", "2016-11-06T03:00")
+    assert form.is_valid(), form.errors
+    assert form.time_notices == [
+        "Starts: 01:30 on Sun 6 Nov 2016 happens twice in Sacramento: the clocks go back that night. "
+        "We used the first, 01:30 PDT, UTC−7, an hour before 01:30 PST, UTC−8."
+    ]
+
+
+def test_an_ordinary_time_brings_no_notice(delegation, sacramento):
+    form = meeting_form(delegation, sacramento, "2016-11-07T09:30", "2016-11-07T10:30")
+    assert form.is_valid(), form.errors
+    assert form.time_notices == []
+
+
+def test_saving_an_ambiguous_time_tells_the_user_on_the_next_page(client, delegation, sacramento):
+    user = UserFactory()
+    delegation.staff.add(user)
+    client.force_login(user)
+    response = client.post(
+        reverse("meeting-create", args=[delegation.slug]),
+        {"title": "Breakfast", "kind": "meal", "status": "confirmed", "city": sacramento.pk,
+         "starts_at": "2016-11-06T01:30", "ends_at": "2016-11-06T03:00"},
+        follow=True,
+    )  # fmt: skip
+    assert "happens twice in Sacramento" in response.content.decode()
+
+
 def test_editing_shows_the_stored_time_in_the_city_zone(delegation, sacramento):
     meeting = MeetingFactory(
         delegation=delegation, city=sacramento,
@@ -78,6 +107,13 @@ def test_end_before_start_is_a_form_error_not_a_crash(delegation, sacramento):
     form = meeting_form(delegation, sacramento, "2016-11-07T10:30", "2016-11-07T09:30")
     assert not form.is_valid()
     assert "must end after it starts" in str(form.errors)
+
+
+def test_after_a_validation_error_the_hint_keeps_the_chosen_citys_zone(delegation, sacramento):
+    form = meeting_form(delegation, sacramento, "2016-11-07T10:30", "2016-11-07T09:30")
+    assert not form.is_valid()
+    assert form.fields["starts_at"].help_text == "Local time in Sacramento: America/Los_Angeles."
+    assert 'value="2016-11-07T10:30"' in str(form["starts_at"])  # what was typed, not the stored value
 
 
 def test_missing_city_gives_a_field_error_and_no_time_conversion(delegation):
@@ -101,6 +137,24 @@ def test_leg_departs_in_origin_zone_and_arrives_in_destination_zone(delegation, 
     leg = form.save()
     assert leg.departs_at == datetime(2016, 10, 23, 19, 50, tzinfo=UTC)
     assert leg.arrives_at == datetime(2016, 10, 24, 8, 55, tzinfo=UTC)
+
+
+def test_leg_arriving_before_it_departs_explains_both_zones_on_the_arrival(delegation):
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    beijing = CityFactory()
+    form = TravelLegForm(
+        data={"mode": "flight", "origin": seoul.pk, "destination": beijing.pk, "status": "confirmed",
+              "departs_at": "2026-05-12T15:30", "arrives_at": "2026-05-12T14:00"},
+        delegation=delegation,
+    )  # fmt: skip
+    assert not form.is_valid()
+    assert list(form.errors) == ["arrives_at"]
+    assert form.errors["arrives_at"] == [
+        "It would arrive before it departs. It departs Tue 12 May 15:30 KST, UTC+9 in Seoul "
+        "(Tue 12 May 14:30 CST, UTC+8 in Beijing) and arrives Tue 12 May 14:00 CST, UTC+8 in Beijing "
+        "(Tue 12 May 15:00 KST, UTC+9 in Seoul). Each time is local to its own city: the departure "
+        "in Seoul's zone, the arrival in Beijing's."
+    ]
 
 
 def test_attendees_are_limited_to_the_delegations_active_members(delegation, sacramento):

@@ -77,7 +77,7 @@ def test_stay_outside_the_delegation_dates_is_rejected():
         arrival_date=date(2016, 11, 3),
         departure_date=date(2016, 11, 7),
     )
-    with pytest.raises(ValidationError, match="within the delegation's dates"):
+    with pytest.raises(ValidationError, match=r"within the mission's dates \(21 Oct – 5 Nov 2016\)"):
         stay.full_clean()
 
 

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model
+from django.urls import reverse_lazy
 from django.utils.text import slugify
 
 from delegations.models import Delegation, Member, Organisation
@@ -7,6 +8,10 @@ from itinerary.zone_picker import zone_field
 from missionplanner.concurrency import VersionedModelForm
 
 SEARCHABLE = {"data-search": "true"}
+# A picker whose "Add …" opens the create form in a small window and takes the new choice back
+# (static/js/app.js, missionplanner/popups.py).
+NEW_ORGANISATION = {**SEARCHABLE, "data-create-url": reverse_lazy("organisation-create")}
+NEW_CITY = {**SEARCHABLE, "data-create-url": reverse_lazy("city-create")}
 
 
 class DelegationChildForm(VersionedModelForm):
@@ -40,7 +45,7 @@ class DelegationForm(VersionedModelForm):
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
             "end_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-            "organiser": forms.Select(attrs=SEARCHABLE),
+            "organiser": forms.Select(attrs=NEW_ORGANISATION),
             "staff": forms.SelectMultiple(attrs=SEARCHABLE),
             "summary": forms.Textarea(attrs={"rows": 3}),
         }
@@ -93,7 +98,10 @@ class MemberForm(DelegationChildForm):
             "notes",
             "is_active",
         ]
-        widgets = {"organisation": forms.Select(attrs=SEARCHABLE), "notes": forms.Textarea(attrs={"rows": 2})}
+        widgets = {
+            "organisation": forms.Select(attrs=NEW_ORGANISATION),
+            "notes": forms.Textarea(attrs={"rows": 2}),
+        }
 
 
 class OrganisationForm(VersionedModelForm):

@@ -20,6 +20,7 @@ from itinerary.conflicts import find_conflicts
 from itinerary.delegate_page import delegation_feed_url, member_feed_links, site_base
 from itinerary.schedule import load_mission
 from missionplanner import dashboard
+from missionplanner.popups import CreateAndReturnMixin
 
 
 class DashboardView(TemplateView):
@@ -159,7 +160,7 @@ class OrganisationListView(StaffRequiredMixin, ListView):
         return queryset
 
 
-class OrganisationCreateView(StaffRequiredMixin, CreateView):
+class OrganisationCreateView(StaffRequiredMixin, CreateAndReturnMixin, CreateView):
     model = Organisation
     form_class = OrganisationForm
     template_name = "form.html"

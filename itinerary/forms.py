@@ -3,7 +3,7 @@ from datetime import UTC
 from django import forms
 from django.utils import timezone
 
-from delegations.forms import SEARCHABLE, DelegationChildForm
+from delegations.forms import NEW_CITY, NEW_ORGANISATION, SEARCHABLE, DelegationChildForm
 from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.timezones import make_local_aware, repeated_time_notice, zone_label
 from itinerary.zone_picker import zone_field
@@ -108,8 +108,8 @@ class MeetingForm(LocalTimesForm):
             "address_local", "counterparts", "attendees", "description", "staff_notes",
         ]  # fmt: skip
         widgets = {
-            "city": forms.Select(attrs=SEARCHABLE),
-            "counterparts": forms.SelectMultiple(attrs=SEARCHABLE),
+            "city": forms.Select(attrs=NEW_CITY),
+            "counterparts": forms.SelectMultiple(attrs=NEW_ORGANISATION),
             "description": forms.Textarea(attrs={"rows": 3}),
             "staff_notes": forms.Textarea(attrs={"rows": 2}),
         }
@@ -131,8 +131,8 @@ class TravelLegForm(LocalTimesForm):
             "booking_reference", "attendees", "notes",
         ]  # fmt: skip
         widgets = {
-            "origin": forms.Select(attrs=SEARCHABLE),
-            "destination": forms.Select(attrs=SEARCHABLE),
+            "origin": forms.Select(attrs=NEW_CITY),
+            "destination": forms.Select(attrs=NEW_CITY),
             "notes": forms.Textarea(attrs={"rows": 2}),
         }
 
@@ -178,7 +178,7 @@ class StayForm(DelegationChildForm):
             "hotel_local_address",
         ]
         widgets = {
-            "city": forms.Select(attrs=SEARCHABLE),
+            "city": forms.Select(attrs=NEW_CITY),
             "arrival_date": DATE_INPUT,
             "departure_date": DATE_INPUT,
         }

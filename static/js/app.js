@@ -12,14 +12,73 @@
       // back from the field the user moved on to. Our lists are local and short; filtering is cheap.
       var options = { maxOptions: 500, hidePlaceholder: true, refreshThrottle: 0 };
       if (select.multiple) options.plugins = ["remove_button"];
+      if (select.dataset.createUrl) addFromPicker(select, options);
       if (select.dataset.searchKeywords) {
-        // Time zones: each option's data-data carries cities, countries and abbreviations to match.
-        options.dataAttr = "data-data";
+        // Time zones: each option's data-keywords holds cities, countries and abbreviations to match.
         options.searchField = ["text", "keywords"];
+        options.score = wholeWordsFirst;
       }
       new TomSelect(select, options);
     });
   }
+
+  // Tom Select's own score, raised for whole-word matches: "KST" lists Seoul before Alaska's "AKST".
+  function wholeWordsFirst(query) {
+    var score = this.getScoreFunction(query);
+    var typed = query.trim().replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    var word = new RegExp("(^|[\\s,(/])" + typed + "($|[\\s,)/])", "i");
+    return function (item) {
+      var value = score(item);
+      return value && typed && (word.test(item.text) || word.test(item.keywords || "")) ? value + 1 : value;
+    };
+  }
+
+  // "Add …" in a city or organisation picker: the create form opens in a small window, prefilled
+  // with what was typed; once saved there (static/js/popup_done.js) the new choice comes back by
+  // postMessage and is chosen here. Closing the window without saving changes nothing.
+  var pendingAdds = {};
+
+  function addFromPicker(select, options) {
+    options.create = function (input, callback) {
+      var url = select.dataset.createUrl + "?_popup=" + encodeURIComponent(select.id) +
+        "&name=" + encodeURIComponent(input);
+      var popup = window.open(url, "add-" + select.id, "popup,width=760,height=820");
+      if (!popup) {  // popups blocked: the whole page goes to the form, which comes back here after saving
+        callback();
+        window.location.href = select.dataset.createUrl + "?name=" + encodeURIComponent(input) +
+          "&next=" + encodeURIComponent(window.location.pathname + window.location.search);
+        return;
+      }
+      pendingAdds[select.id] = callback;
+      var watch = window.setInterval(function () {
+        if (!popup.closed) return;
+        window.clearInterval(watch);
+        if (pendingAdds[select.id]) { pendingAdds[select.id](); delete pendingAdds[select.id]; }
+      }, 500);
+    };
+    options.render = {
+      option_create: function (data, escape) {
+        return '<div class="create">Add <strong>' + escape(data.input) + "</strong>…</div>";
+      }
+    };
+  }
+
+  window.addEventListener("message", function (event) {
+    var data = event.data;
+    if (event.origin !== window.location.origin || !data || data.type !== "mission-planner:created") return;
+    var target = document.getElementById(data.field);
+    if (!target) return;
+    // Every picker of the same kind on the page learns the new choice (a leg's origin and destination).
+    document.querySelectorAll('select[data-create-url="' + target.dataset.createUrl + '"]').forEach(function (select) {
+      var text = select.dataset.zones && data.timezone ? data.label + " · " + data.timezone : data.label;
+      if (select === target && pendingAdds[select.id]) {
+        pendingAdds[select.id]({ value: data.value, text: text });
+        delete pendingAdds[select.id];
+      } else if (select.tomselect) {
+        select.tomselect.addOption({ value: data.value, text: text });
+      }
+    });
+  });
 
   // Keep the "Local time in …" hint next to a datetime field in step with the chosen city.
   function followZones(root) {

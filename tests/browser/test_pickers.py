@@ -10,6 +10,8 @@ from datetime import date, datetime
 import pytest
 from playwright.sync_api import expect
 
+from itinerary.models import City
+from tests.browser.csp import settle, watch_for_csp_violations
 from tests.browser.test_staff_schedule import PASSWORD, log_in
 from tests.factories import CityFactory, DelegationFactory, MemberFactory, UserFactory
 
@@ -65,3 +67,61 @@ def test_time_zone_picker_finds_a_zone_by_typing(meeting_form, live_server):
     zone.focus()
     zone.press_sequentially("Asia/Seo")
     expect(page.locator("#id_timezone-ts-dropdown .option")).to_have_text([re.compile("Asia/Seoul")])
+
+
+@pytest.mark.parametrize(
+    ("typed", "expected"), [("Busan", "Asia/Seoul"), ("KST", "Asia/Seoul"), ("Zhenjiang", "Asia/Shanghai")]
+)
+def test_time_zone_picker_finds_a_zone_by_city_or_abbreviation(meeting_form, live_server, typed, expected):
+    page = meeting_form
+    page.goto(f"{live_server.url}/cities/new/")
+    zone = page.locator("#id_timezone-ts-control")
+    zone.focus()
+    zone.press_sequentially(typed)
+    # Whole-word matches come first: "KST" lists the two Koreas before Alaska's "AKST".
+    expect(page.locator("#id_timezone-ts-dropdown .option").first).not_to_contain_text("AKST")
+    page.locator("#id_timezone-ts-dropdown .option", has_text=expected).click()
+    expect(page.locator("#id_timezone")).to_have_value(expected)
+
+
+@pytest.fixture
+def planner_page(page, live_server):
+    delegation = DelegationFactory(slug="korea", start_date=date(2026, 5, 11), end_date=date(2026, 5, 18))
+    CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    delegation.staff.add(UserFactory(username="planner", password=PASSWORD, is_staff=True))
+    log_in(page, live_server, "planner")
+    return page
+
+
+def test_a_city_missing_from_the_picker_is_added_in_a_small_window_and_chosen(planner_page, live_server):
+    page = planner_page
+    violations = watch_for_csp_violations(page)
+    page.goto(f"{live_server.url}/delegations/korea/legs/new/")
+    page.locator("#id_arrives_at").fill("2026-05-12T15:20")
+    destination = page.locator("#id_destination-ts-control")
+    destination.focus()
+    destination.press_sequentially("Busan")
+    add = page.locator("#id_destination-ts-dropdown .create")
+    expect(add).to_have_text("Add Busan…")
+    with page.expect_popup() as opened:
+        add.click()
+    popup = opened.value
+    popup_violations = watch_for_csp_violations(popup)
+    # Filled in from what was typed: the name, and GeoNames' country and zone for it.
+    expect(popup.locator("#id_name")).to_have_value("Busan")
+    expect(popup.locator("#id_country")).to_have_value("South Korea")
+    expect(popup.locator("#id_timezone")).to_have_value("Asia/Seoul")
+    popup.locator("#id_local_name").fill("부산")
+    popup.get_by_role("button", name="Save").click()
+    popup.wait_for_event("close")
+    # Chosen in the picker that asked, offered in the other one, and nothing typed was lost.
+    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · Asia/Seoul")
+    expect(page.locator("#id_arrives_at_helptext")).to_have_text("Local time in Busan: Asia/Seoul.")
+    expect(page.locator("#id_arrives_at")).to_have_value("2026-05-12T15:20")
+    origin = page.locator("#id_origin-ts-control")
+    origin.focus()
+    origin.press_sequentially("Bus")
+    expect(page.locator("#id_origin-ts-dropdown .option")).to_have_text(["Busan (부산) · Asia/Seoul"])
+    assert City.objects.get(name="Busan").timezone == "Asia/Seoul"
+    settle(page)
+    assert violations == [] and popup_violations == []

@@ -31,10 +31,11 @@ class ScheduleView(DelegationScopedMixin, TemplateView):
         member = None
         if member_id := self.request.GET.get("member"):
             member = next((m for m in mission.members if str(m.pk) == member_id), None)
-        conflicts = find_conflicts(mission)
+        # With a member chosen, both the list and the marks on their items show only what affects them.
+        conflicts = find_conflicts(mission, member=member)
         days = schedule_cards(mission, compose_days(mission, member=member), conflicts_by_entry(conflicts))
         return super().get_context_data(
-            mission=mission, member=member, days=days, conflicts=conflicts, **kwargs
+            mission=mission, member=member, days=days, conflicts=conflicts, conflicts_for=member, **kwargs
         )
 
 

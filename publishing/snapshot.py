@@ -1,0 +1,164 @@
+"""What delegates see of a mission, frozen as plain JSON: the content of a release.
+
+`snapshot_of` writes a composed `Mission` (itinerary/schedule.py) down; `mission_from_snapshot` reads
+one back as a `Mission` of unsaved model instances, so the feeds, the delegate page and the briefing
+book compose a release with the very code that composes the working copy (STYLE.md §12).
+
+Only what delegates may see goes in: no staff notes, booking references, e-mails or phone numbers.
+Items deleted since an earlier release stay in later snapshots as cancelled (`"deleted": true`), so
+calendars drop them instead of keeping them forever.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from delegations.models import Delegation, Member, Organisation
+from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.schedule import Entry, Mission
+
+FORMAT = 1  # bump when the shape changes; readers refuse what they do not know
+
+CITY_FIELDS = ("name", "local_name", "country", "timezone")
+ORGANISATION_FIELDS = ("name", "local_name", "kind", "country", "website")
+MEMBER_FIELDS = ("full_name", "local_name", "title", "organisation_id", "role", "is_active")
+STAY_FIELDS = ("city_id", "hotel_name", "hotel_address", "hotel_local_address")
+MEETING_FIELDS = (
+    "kind", "title", "city_id", "venue", "venue_local", "address", "address_local", "description",
+)  # fmt: skip
+LEG_FIELDS = ("mode", "carrier", "number", "origin_id", "destination_id", "notes")
+
+
+def _fields(obj, names: tuple[str, ...]) -> dict:
+    return {name: getattr(obj, name) for name in names}
+
+
+def _item(entry: Entry) -> dict:
+    item = entry.item
+    is_leg = entry.is_leg
+    return {
+        "uid": str(item.uid),
+        "type": "leg" if is_leg else "meeting",
+        "id": item.pk,
+        "sequence": item.sequence,
+        "status": item.status,
+        "deleted": False,
+        "starts_at": entry.starts_at.isoformat(),
+        "ends_at": entry.ends_at.isoformat(),
+        **_fields(item, LEG_FIELDS if is_leg else MEETING_FIELDS),
+        "counterpart_ids": [organisation.pk for organisation in entry.counterparts],
+        "attendee_ids": sorted(entry.attendee_ids),
+    }
+
+
+def snapshot_of(mission: Mission, *, previous: dict | None = None) -> dict:
+    """The mission as delegates will see it; items of `previous` that are gone come back cancelled."""
+    delegation = mission.delegation
+    items = [_item(entry) for entry in mission.entries]
+    cities = {entry.start_city for entry in mission.entries} | {entry.end_city for entry in mission.entries}
+    cities |= {stay.city for stay in mission.stays}
+    organisations = {org for entry in mission.entries for org in entry.counterparts}
+    snapshot = {
+        "format": FORMAT,
+        "delegation": {
+            "name": delegation.name,
+            "summary": delegation.summary,
+            "start_date": delegation.start_date.isoformat(),
+            "end_date": delegation.end_date.isoformat(),
+            "home_timezone": delegation.home_timezone,
+        },
+        "cities": [{"id": city.pk, **_fields(city, CITY_FIELDS)} for city in sorted(cities, key=_pk)],
+        "organisations": [
+            {"id": org.pk, **_fields(org, ORGANISATION_FIELDS)} for org in sorted(organisations, key=_pk)
+        ],
+        "members": [{"id": member.pk, **_fields(member, MEMBER_FIELDS)} for member in mission.members],
+        "stays": [
+            {
+                "id": stay.pk,
+                "arrival_date": stay.arrival_date.isoformat(),
+                "departure_date": stay.departure_date.isoformat(),
+                **_fields(stay, STAY_FIELDS),
+            }
+            for stay in mission.stays
+        ],
+        "items": items,
+    }
+    if previous:
+        _keep_deleted_items(snapshot, previous)
+    return snapshot
+
+
+def _pk(obj) -> int:
+    return obj.pk
+
+
+def _keep_deleted_items(snapshot: dict, previous: dict) -> None:
+    """Items released before and gone now stay, cancelled, with the places and names they need."""
+    present = {item["uid"] for item in snapshot["items"]}
+    gone = [item for item in previous["items"] if item["uid"] not in present]
+    if not gone:
+        return
+    for item in gone:
+        was_deleted = item["deleted"]
+        snapshot["items"].append(
+            {
+                **item,
+                "status": "cancelled",
+                "deleted": True,
+                "sequence": item["sequence"] if was_deleted else item["sequence"] + 1,
+            }
+        )
+    for key in ("cities", "organisations"):
+        known = {row["id"] for row in snapshot[key]}
+        snapshot[key].extend(row for row in previous[key] if row["id"] not in known)
+    snapshot["items"].sort(key=lambda item: (item["starts_at"], item["ends_at"], item["uid"]))
+
+
+def mission_from_snapshot(delegation: Delegation, snapshot: dict) -> Mission:
+    """A `Mission` of unsaved model instances, for the code that composes days, feeds and pages."""
+    if snapshot.get("format") != FORMAT:
+        raise ValueError(f"Unknown snapshot format {snapshot.get('format')!r}.")
+    cities = {row["id"]: City(**row) for row in snapshot["cities"]}
+    organisations = {row["id"]: Organisation(**row) for row in snapshot["organisations"]}
+    members = []
+    for row in snapshot["members"]:
+        member = Member(delegation=delegation, **row)
+        if member.organisation_id is not None:
+            member.organisation = organisations.get(member.organisation_id)
+        members.append(member)
+    stays = []
+    for row in snapshot["stays"]:
+        stay = Stay(
+            delegation=delegation,
+            **{**row, "arrival_date": date.fromisoformat(row["arrival_date"]),
+               "departure_date": date.fromisoformat(row["departure_date"])},
+        )  # fmt: skip
+        stay.city = cities[row["city_id"]]
+        stays.append(stay)
+    entries = [_entry(delegation, row, cities, organisations) for row in snapshot["items"]]
+    entries.sort(key=lambda entry: (entry.starts_at, entry.ends_at, entry.key))
+    return Mission(delegation, members, stays, entries)
+
+
+def _entry(delegation, row: dict, cities: dict, organisations: dict) -> Entry:
+    common = {
+        "pk": row["id"],
+        "delegation": delegation,
+        "uid": row["uid"],
+        "sequence": row["sequence"],
+        "status": row["status"],
+    }
+    starts_at, ends_at = datetime.fromisoformat(row["starts_at"]), datetime.fromisoformat(row["ends_at"])
+    if row["type"] == "leg":
+        item = TravelLeg(
+            **common, departs_at=starts_at, arrives_at=ends_at, **{name: row[name] for name in LEG_FIELDS}
+        )
+        item.origin, item.destination = cities[row["origin_id"]], cities[row["destination_id"]]
+    else:
+        item = Meeting(
+            **common, starts_at=starts_at, ends_at=ends_at, **{name: row[name] for name in MEETING_FIELDS}
+        )
+        item.city = cities[row["city_id"]]
+    item.deleted_in_release = row["deleted"]
+    counterparts = tuple(organisations[pk] for pk in row["counterpart_ids"] if pk in organisations)
+    return Entry.of(item, frozenset(row["attendee_ids"]), counterparts)

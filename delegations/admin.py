@@ -2,8 +2,8 @@ from django.contrib import admin, messages
 from django.contrib.admin import helpers
 from django.db.models import Count
 from django.template.response import TemplateResponse
+from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
 from simple_history.admin import SimpleHistoryAdmin
 
 from delegations.models import Delegation, Member, Organisation
@@ -101,18 +101,14 @@ class DelegationAdmin(SimpleHistoryAdmin):
 @admin.register(Member)
 class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [MemberResource]
-    import_formats = [CSV]
-    export_formats = [CSV]
-    list_display = [
-        "full_name",
-        "local_name",
-        "title",
-        "organisation",
-        "role",
-        "delegation",
-        "email",
-        "is_active",
-    ]
+    # The formats offered are IMPORT_EXPORT_FORMATS in settings. Excel reads a CSV without a
+    # byte-order mark in the PC's legacy code page, so 김다니엘 would arrive as mojibake. Imports
+    # already read utf-8-sig (the package's from_encoding), with or without the mark.
+    to_encoding = "utf-8-sig"
+    # Fits beside the navigation and filter sidebars at 1280 px: the local name shares the name's
+    # cell, long organisation and mission names wrap (css/admin.css), job titles live on the change
+    # page and whether a member is active is a filter.
+    list_display = ["name", "organisation", "delegation", "email", "role"]
     list_filter = ["delegation", "role", ("organisation", admin.RelatedOnlyFieldListFilter), "is_active"]
     search_fields = [
         "full_name",
@@ -126,6 +122,12 @@ class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ["organisation", "delegation"]
     readonly_fields = ["feed_token", "created_at", "updated_at"]
     actions = ["rotate_feed_tokens"]
+
+    @admin.display(description="Name", ordering="full_name")
+    def name(self, obj) -> str:
+        if not obj.local_name:
+            return obj.full_name
+        return format_html('{}<span class="local-name">{}</span>', obj.full_name, obj.local_name)
 
     @admin.action(description="Rotate feed tokens of the selected members (old links stop working)")
     def rotate_feed_tokens(self, request, queryset):

@@ -5,9 +5,36 @@ of duplicating. Every row is validated with the model's full_clean(); a file wit
 the row-level errors in the preview and imports nothing.
 """
 
+from django.utils.encoding import force_str
+from django.utils.html import format_html
 from import_export import fields, resources, widgets
 
 from delegations.models import Delegation, Member, Organisation
+
+
+class WholeValueDiff(resources.Diff):
+    """The import preview's cells: a changed value shown whole, the old one struck out, then the new.
+
+    The package's diff works letter by letter, so "Chief Executive Officer" becoming "CEO" reads
+    "CEOhief Executive Officer" once its inline colours are gone (our Content-Security-Policy drops
+    them); a letter diff of 김다니엘 against "Kim Daniel" means nothing either. A new member's
+    values are shown plain: the row says "New", and a cell is marked only where something changes.
+    The <del> and <ins> carry no style attribute: css/admin.css styles them.
+    """
+
+    def as_html(self):
+        cells = []
+        for left, right in zip(self.left, self.right, strict=True):
+            old, new = force_str(left), force_str(right)
+            if self.new or old == new:
+                cells.append(format_html("{}", new))
+            elif not old:
+                cells.append(format_html("<ins>{}</ins>", new))
+            elif not new:
+                cells.append(format_html("<del>{}</del>", old))
+            else:
+                cells.append(format_html("<del>{}</del> → <ins>{}</ins>", old, new))
+        return cells
 
 
 class ReadableForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -51,6 +78,9 @@ class MemberResource(resources.ModelResource):
         widget=ReadableForeignKeyWidget(Organisation, field="name"),
     )
     role = fields.Field(attribute="role", column_name="role", widget=RoleWidget())
+    # An empty XLSX cell arrives as None; the package gives CharFields a CharWidget that reads it
+    # as "", but a TextField only the plain Widget, which would store NULL.
+    notes = fields.Field(attribute="notes", column_name="notes", widget=widgets.CharWidget())
     is_active = fields.Field(attribute="is_active", column_name="is_active", widget=widgets.BooleanWidget())
 
     class Meta:
@@ -73,6 +103,9 @@ class MemberResource(resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+
+    def get_diff_class(self):
+        return WholeValueDiff
 
     def get_instance(self, instance_loader, row):
         try:

@@ -1,5 +1,6 @@
 import re
 from datetime import UTC, datetime
+from io import BytesIO
 
 import pytest
 from django.contrib import admin
@@ -262,7 +263,7 @@ def test_exporting_members_as_csv_leaves_out_feed_tokens(admin_client):
             "notes", "is_active")}},
     )  # fmt: skip
     assert response.status_code == 200
-    body = response.content.decode()
+    body = response.content.decode("utf-8-sig")
     assert body.splitlines()[0].startswith("delegation,full_name")
     assert f"{member.delegation.slug},Panorea Avdis" in body
     assert "Head of delegation" in body
@@ -379,3 +380,143 @@ def test_admin_refuses_attendees_from_another_delegation(admin_client):
     assert response.status_code == 200
     assert "Not members of" in response.content.decode() and "Someone Else" in response.content.decode()
     assert list(meeting.attendees.all()) == []
+
+
+# --- Files that open in Excel: a CSV with a byte-order mark, and XLSX --------------------------
+
+MEMBER_FIELDS = (
+    "delegation", "full_name", "local_name", "title", "organisation", "role", "email", "phone", "notes",
+    "is_active",
+)  # fmt: skip
+
+
+def _export(client, file_format: str):
+    formats = [f().get_title() for f in admin.site._registry[Member].get_export_formats()]
+    data = {"format": str(formats.index(file_format)), "resource": "0"}
+    response = client.post(
+        _admin_url(Member, "export"), data | {f"memberresource_{f}": "on" for f in MEMBER_FIELDS}
+    )
+    assert response.status_code == 200
+    return response
+
+
+def _import_file(client, name: str, content: bytes, file_format: str):
+    formats = [f().get_title() for f in admin.site._registry[Member].get_import_formats()]
+    upload = SimpleUploadedFile(name, content)
+    data = {"import_file": upload, "format": str(formats.index(file_format)), "resource": "0"}
+    return client.post(_admin_url(Member, "import"), data)
+
+
+def test_member_admin_offers_csv_and_xlsx_for_import_and_export(admin_client):
+    for view in ("import", "export"):
+        choices = dict(admin_client.get(_admin_url(Member, view)).context["form"].fields["format"].choices)
+        assert sorted(choices.values()) == ["---", "csv", "xlsx"], view
+
+
+def test_csv_export_starts_with_a_byte_order_mark_and_round_trips_korean_and_chinese(admin_client):
+    delegation = DelegationFactory(slug="korea-2024")
+    MemberFactory(delegation=delegation, full_name="Kim Daniel", local_name="김다니엘", title="대표이사")
+    MemberFactory(delegation=delegation, full_name="Li Ming", local_name="李明", notes="北京, 上海")
+    response = _export(admin_client, "csv")
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.content.startswith(b"\xef\xbb\xbf")  # what tells Excel the file is UTF-8
+    body = response.content.decode("utf-8-sig")
+    assert body.splitlines()[0].startswith("delegation,full_name,local_name")
+    assert "korea-2024,Kim Daniel,김다니엘,대표이사" in body
+    assert 'korea-2024,Li Ming,李明,,,Executive,,,"北京, 上海",1' in body
+
+    Member.objects.all().delete()
+    preview = _import_file(admin_client, "members.csv", response.content, "csv")
+    assert not preview.context["result"].has_validation_errors()
+    _confirm(admin_client, preview)
+    assert set(delegation.members.values_list("full_name", "local_name", "title", "notes")) == {
+        ("Kim Daniel", "김다니엘", "대표이사", ""),
+        ("Li Ming", "李明", "", "北京, 上海"),
+    }
+
+
+def test_xlsx_export_opens_in_openpyxl_with_the_names_intact(admin_client):
+    from openpyxl import load_workbook
+
+    member = MemberFactory(full_name="Kim Daniel", local_name="김다니엘", title="北京 office")
+    response = _export(admin_client, "xlsx")
+    assert response["Content-Disposition"].endswith('.xlsx"')
+    sheet = load_workbook(BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:4] == ("delegation", "full_name", "local_name", "title")
+    assert rows[1][:4] == (member.delegation.slug, "Kim Daniel", "김다니엘", "北京 office")
+
+
+def test_xlsx_export_imports_back_unchanged(admin_client):
+    delegation = DelegationFactory(slug="korea-2024")
+    organisation = OrganisationFactory(name="Korea Trade-Investment Promotion Agency")
+    MemberFactory(
+        delegation=delegation, full_name="Kim Daniel", local_name="김다니엘", organisation=organisation,
+        role=Member.Role.HEAD, email="daniel@example.org", phone="+82 2 3460 7114",
+    )  # fmt: skip
+    content = _export(admin_client, "xlsx").content
+    preview = _import_file(admin_client, "members.xlsx", content, "xlsx")
+    result = preview.context["result"]
+    assert not result.has_errors(), [e.traceback for _, errors in result.row_errors() for e in errors]
+    assert not result.has_validation_errors()
+    assert [row.import_type for row in result.valid_rows()] == ["skip"]  # nothing changed
+
+
+def test_importing_an_xlsx_file_adds_its_members(admin_client):
+    from openpyxl import Workbook
+
+    delegation = DelegationFactory(slug="china-2016")
+    workbook = Workbook()
+    workbook.active.append(["delegation", "full_name", "local_name", "role", "is_active"])
+    workbook.active.append(["china-2016", "Li Ming", "李明", "Interpreter", None])
+    content = BytesIO()
+    workbook.save(content)
+    preview = _import_file(admin_client, "members.xlsx", content.getvalue(), "xlsx")
+    assert not preview.context["result"].has_validation_errors()
+    _confirm(admin_client, preview)
+    member = delegation.members.get()
+    assert (member.full_name, member.local_name, member.role, member.is_active) == (
+        "Li Ming", "李明", Member.Role.INTERPRETER, True,
+    )  # fmt: skip
+
+
+def test_importing_a_csv_with_a_byte_order_mark_reads_the_first_column(admin_client):
+    delegation = DelegationFactory(slug="china-2016")
+    content = "\ufeffdelegation,full_name,local_name\nchina-2016,Kim Daniel,김다니엘\n".encode()
+    preview = _import_file(admin_client, "members.csv", content, "csv")
+    result = preview.context["result"]
+    assert result.diff_headers[0] == "delegation"
+    assert not result.has_errors() and not result.has_validation_errors()
+    _confirm(admin_client, preview)
+    assert list(delegation.members.values_list("full_name", "local_name")) == [("Kim Daniel", "김다니엘")]
+
+
+# --- Import errors and previews that read without hovering ------------------------------------
+
+
+def _without_tags(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+
+
+def test_import_errors_are_listed_in_the_page_with_the_files_line_numbers(admin_client):
+    DelegationFactory(slug="china-2016")
+    csv_text = HEADER + (
+        "china-2016,Good Row,,,,executive,good@example.org,,,1\n"  # line 2
+        "china-2016,Another Good Row,,,,executive,,,,1\n"  # line 3
+        "china-2016,Bad Email,,,,executive,not-an-email,,,1\n"  # line 4
+    )
+    response = _import(admin_client, csv_text)
+    html = response.content.decode()
+    # import.css hides a .validation-error-container until the mouse is over its cell.
+    assert "validation-error-container" not in html
+    assert "Line 4 email: Enter a valid email address." in _without_tags(html)
+    assert "Line 3" not in _without_tags(html)
+
+
+def test_import_preview_shows_a_changed_value_old_struck_out_then_new(admin_client):
+    delegation = DelegationFactory(slug="china-2016")
+    MemberFactory(delegation=delegation, full_name="Jeffrey Chang", title="Chief Executive Officer")
+    response = _import(admin_client, "delegation,full_name,title\nchina-2016,Jeffrey Chang,CEO\n")
+    html = response.content.decode()
+    assert "<del>Chief Executive Officer</del> → <ins>CEO</ins>" in html
+    assert "style=" not in html.split('class="import-preview"')[1]  # the CSP would block it

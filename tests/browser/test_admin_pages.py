@@ -12,6 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from playwright.sync_api import expect
 from simple_history.admin import SimpleHistoryAdmin
 
+from delegations.models import Member
 from tests.browser.csp import settle, watch_for_csp_violations
 from tests.factories import MemberFactory, UserFactory
 
@@ -134,9 +135,93 @@ def test_export_select_all_toggle_clears_and_ticks_every_field(page, live_server
     toggle.click()
     page.get_by_label("Full name").check()
     page.get_by_label("Email").check()
+    page.get_by_label("Format").select_option("csv")
     with page.expect_download() as download:
         page.click("input[type=submit]")
     body = download.value.path().read_text(encoding="utf-8-sig")
     assert body.splitlines()[0] == "full_name,email"
     assert re.search(r"^Panorea Avdis,", body, re.MULTILINE)
     assert not violations, "\n".join(violations)
+
+
+# Whether a person sees the element: the import page's old tooltip was in the layout (Playwright
+# calls that visible) but transparent until hovered, so this also asks that nothing on its way to
+# the root is transparent or hidden, and that the element itself is what is at its centre.
+SEEN_WITHOUT_HOVERING = """(element) => {
+  element.scrollIntoView();
+  for (let node = element; node; node = node.parentElement) {
+    const style = getComputedStyle(node);
+    if (style.opacity === "0" || style.visibility === "hidden" || style.display === "none") return false;
+  }
+  const box = element.getBoundingClientRect();
+  const top = document.elementFromPoint(box.left + box.width / 2, box.top + box.height / 2);
+  return element.contains(top);
+}"""
+
+
+def test_import_errors_show_in_the_page_without_hovering(page, live_server, screenshot):
+    MemberFactory(delegation__slug="china-2016", full_name="Jeffrey Chang")
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    violations = watch_for_csp_violations(page)
+    admin_log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/admin/delegations/member/import/")
+    csv_text = (
+        "delegation,full_name,email\n"
+        "china-2016,Jeffrey Chang,chang@example.org\n"
+        "china-2016,Li Ming,li@example.org\n"
+        "china-2016,Kim Daniel,not-an-email\n"
+    )
+    upload = {"name": "members.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+    page.set_input_files("#id_import_file", files=[upload])
+    page.click("input[type=submit]")
+
+    error = page.get_by_text("Enter a valid email address.")
+    expect(error).to_have_count(1)
+    assert error.evaluate(SEEN_WITHOUT_HOVERING)
+    expect(page.locator("ul.import-validation-errors > li")).to_have_text(
+        re.compile(r"^\s*Line 4\s+email: Enter a valid email address\.\s*$")
+    )
+    screenshot(page, "admin-member-import-errors")
+    assert not violations, "\n".join(violations)
+
+
+def test_import_preview_strikes_out_the_old_value_beside_the_new(page, live_server):
+    MemberFactory(delegation__slug="china-2016", full_name="Jeffrey Chang", title="Chief Executive Officer")
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    violations = watch_for_csp_violations(page)
+    admin_log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/admin/delegations/member/import/")
+    csv_text = "delegation,full_name,title\nchina-2016,Jeffrey Chang,CEO\n"
+    upload = {"name": "members.csv", "mimeType": "text/csv", "buffer": csv_text.encode()}
+    page.set_input_files("#id_import_file", files=[upload])
+    page.click("input[type=submit]")
+
+    old, new = page.locator("table.import-preview del"), page.locator("table.import-preview ins")
+    expect(old).to_have_text("Chief Executive Officer")
+    expect(new).to_have_text("CEO")
+    assert "line-through" in old.evaluate("(node) => getComputedStyle(node).textDecorationLine")
+    assert new.evaluate("(node) => getComputedStyle(node).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert not violations, "\n".join(violations)
+
+
+def test_member_list_fits_a_1280_pixel_screen(page, live_server, screenshot):
+    from itinerary.demo_missions import load_demo_missions
+
+    load_demo_missions()
+    for number, member in enumerate(Member.objects.order_by("pk")):
+        member.email = f"international.affairs.office.{number}@business.ca.gov"
+        member.local_name = "김다니엘" if number % 2 else "北京市商务局代表"
+        member.save()
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    page.set_viewport_size({"width": 1280, "height": 800})
+    admin_log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/admin/delegations/member/")
+
+    results = page.locator("#changelist .results").bounding_box()
+    for column in ("name", "organisation", "delegation", "email"):
+        header = page.locator(f"#result_list thead th.column-{column}").bounding_box()
+        right = header["x"] + header["width"]
+        # The list scrolls inside its box when too wide, so within the box means on screen.
+        assert right <= min(1280, results["x"] + results["width"]) + 0.5, column
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
+    screenshot(page, "admin-member-list-1280", full_page=False)

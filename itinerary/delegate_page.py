@@ -22,8 +22,13 @@ class FeedLinks:
 
     @property
     def qr_svg(self) -> str:
-        # Inline SVG: no image request, no script, nothing for a CSP to block.
-        return segno.make(self.https, error="m").svg_inline(scale=4, dark="#1f3a5f", omitsize=True)
+        """A QR code of the delegate's page, not of the feed.
+
+        A phone's camera opens an https:// .ics address as a file to import once (or download), so
+        changes would never arrive; the page offers webcal and the other ways to subscribe.
+        Inline SVG: no image request, no script, nothing for a CSP to block.
+        """
+        return segno.make(self.page, error="m").svg_inline(scale=4, dark="#1f3a5f", omitsize=True)
 
 
 def site_base(request: HttpRequest | None) -> str:
@@ -64,7 +69,7 @@ def split_days(days: list[Day], today: date) -> tuple[list[Day], list[Day]]:
     During the mission, today and what follows come first. Before it, and after it is over, every
     day is shown in order: the whole trip is what a delegate wants to see then.
     """
-    useful = [day for day in days if day.entries or day.stays]
+    useful = [day for day in days if day.lines or day.stays]
     ahead = [day for day in useful if day.date >= today]
     if not ahead or len(ahead) == len(useful):
         return useful, []

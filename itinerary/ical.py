@@ -22,7 +22,7 @@ from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStand
 
 from delegations.models import Member
 from itinerary.models import DeletedItem, FeedWithdrawal
-from itinerary.schedule import Entry, Mission
+from itinerary.schedule import Entry, Mission, with_city
 from itinerary.timezones import zone
 
 PRODID = "-//Mission Planner//Trade mission itineraries//EN"
@@ -149,7 +149,8 @@ def feed_event(
             if item.venue and item.venue_local
             else item.venue or item.venue_local
         )
-        location = ", ".join(part for part in (venue, item.address, item.city.name) if part)
+        place = ", ".join(part for part in (venue, item.address) if part)
+        location = with_city(place, item.city.name)  # not "…Yeonje-gu, Busan, Busan"
         city = item.city
         categories = (entry.label,)
         if item.description:

@@ -7,6 +7,7 @@ after it are pure and work on the loaded data.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from functools import cached_property
@@ -17,6 +18,24 @@ from itinerary.timezones import zone_label
 
 KIND_LABELS = dict(Meeting.Kind.choices)
 MODE_LABELS = dict(TravelLeg.Mode.choices)
+_TRAILING = re.compile(r"[\W_]+$")  # punctuation and spaces at the end (CJK ones too)
+
+
+def ends_with_city(text: str, city_name: str) -> bool:
+    """Whether a place already names its city last: "1 APEC-ro, Haeundae-gu, Busan." ends with Busan.
+
+    Case and trailing punctuation do not count; a name must end a word ("Beijing" does not end
+    with "Jing").
+    """
+    text, name = _TRAILING.sub("", text).casefold(), _TRAILING.sub("", city_name).strip().casefold()
+    return bool(name) and text.endswith(name) and not text[: -len(name)][-1:].isalnum()
+
+
+def with_city(text: str, city_name: str) -> str:
+    """A place and its city ("BEXCO, Busan"); the place alone when it already ends with the city."""
+    if not text:
+        return city_name
+    return text if ends_with_city(text, city_name) else f"{text}, {city_name}"
 
 
 @dataclass(eq=False, slots=True)
@@ -74,8 +93,34 @@ class Entry:
 
     @property
     def local_date(self) -> date:
-        """The day the item belongs to: its start date where it starts."""
+        """The day the item starts on, where it starts: the day it is listed under."""
         return self.local_start.date()
+
+    @property
+    def arrival_date(self) -> date | None:
+        """The other day a leg is on: the local day it lands, when that is not the day it left."""
+        if not self.is_leg:
+            return None
+        landing = self.local_end.date()
+        return landing if landing != self.local_start.date() else None
+
+    @property
+    def arrival_time(self) -> str:
+        """Arrives 06:10 KST, UTC+9: a leg's landing, in its destination's zone."""
+        return f"Arrives {self.local_end:%H:%M} {zone_label(self.local_end)}"
+
+    @property
+    def arrival_summary(self) -> str:
+        """flight OZ 201 from San Francisco: what lands, said on the day it lands."""
+        item = self.item
+        what = " ".join(part for part in (self.label.lower(), item.number or item.carrier) if part)
+        return f"{what} from {self.start_city.name}"
+
+    @property
+    def departure_time(self) -> str:
+        """Sun 23 Oct 12:50 PDT, UTC−7: when a leg that lands on another day left."""
+        start = self.local_start
+        return f"{start:%a} {start.day} {start:%b %H:%M} {zone_label(start)}"
 
     @property
     def everyone(self) -> bool:
@@ -126,11 +171,62 @@ class Mission:
         return [stay for stay in self.stays if stay.covers(day)]
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One line of a day, in time order.
+
+    An item that starts that day (`entry`); an overnight leg on the day it lands (`entry` with
+    `arrival`), shown as its arrival; or the check-in at the hotel of a stay that starts that day
+    (`stay`).
+    """
+
+    entry: Entry | None = None
+    stay: Stay | None = None
+    arrival: bool = False
+
+    @property
+    def key(self) -> str:
+        """Unique on a page: an item's card keeps the item's key (feeds link to it)."""
+        if self.stay is not None:
+            return f"stay-{self.stay.pk}"
+        return f"{self.entry.key}-arrival" if self.arrival else self.entry.key
+
+
 @dataclass
 class Day:
+    """One local date: the stays that cover it, the items that start on it, and the overnight legs
+    that land on it (`arrivals`; they left on an earlier day, which lists them in `entries`)."""
+
     date: date
     stays: list[Stay]
     entries: list[Entry] = field(default_factory=list)
+    arrivals: list[Entry] = field(default_factory=list)
+
+    @cached_property
+    def lines(self) -> list[Line]:
+        """Everything on the day in the order it happens, as the pages show it.
+
+        Items by their start, arrivals by their landing (before anything starting at the same
+        moment). A new hotel comes at check-in: right after the last leg landing in its city that
+        day, or at the end of the day when no leg says when.
+        """
+        timed = [(entry.starts_at, 1, entry.key, Line(entry=entry)) for entry in self.entries]
+        timed += [(entry.ends_at, 0, entry.key, Line(entry=entry, arrival=True)) for entry in self.arrivals]
+        lines = [line for *_, line in sorted(timed, key=lambda row: row[:3])]
+        for stay in self.stays:
+            if stay.arrival_date != self.date or not stay.hotel_name:
+                continue
+            landed = [
+                n
+                for n, line in enumerate(lines)
+                if line.entry is not None
+                and line.entry.is_leg
+                and not line.entry.is_cancelled
+                and line.entry.end_city.pk == stay.city_id
+                and line.entry.local_end.date() == self.date
+            ]
+            lines.insert(landed[-1] + 1 if landed else len(lines), Line(stay=stay))
+        return lines
 
     @property
     def route(self) -> list[str]:
@@ -146,18 +242,26 @@ class Day:
             if not cities or cities[-1].pk != city.pk:
                 cities.append(city)
 
-        legs = [entry for entry in self.entries if entry.is_leg and not entry.is_cancelled]
+        # (when it reaches or leaves the day, where from, where to); an overnight leg reaches the
+        # day it lands on only at its destination.
+        moves = [
+            (leg.starts_at, leg.key, leg.start_city, leg.end_city)
+            for leg in self.entries
+            if leg.is_leg and not leg.is_cancelled
+        ]
+        moves += [(leg.ends_at, leg.key, None, leg.end_city) for leg in self.arrivals if not leg.is_cancelled]
         morning = [stay.city for stay in self.stays if stay.arrival_date < self.date]
         evening = [stay.city for stay in self.stays if stay.departure_date > self.date]
-        if not legs:
+        if not moves:
             for stay in self.stays:
                 visit(stay.city)
             return [city.name for city in cities]
         for city in morning[:1]:
             visit(city)
-        for leg in sorted(legs, key=lambda entry: (entry.starts_at, entry.key)):
-            visit(leg.start_city)
-            visit(leg.end_city)
+        for _, _, start_city, end_city in sorted(moves, key=lambda move: move[:2]):
+            if start_city is not None:
+                visit(start_city)
+            visit(end_city)
         for city in evening[-1:]:
             visit(city)
         return [city.name for city in cities]
@@ -237,9 +341,11 @@ def load_missions(delegations: list[Delegation]) -> dict[int, Mission]:
 def compose_days(mission: Mission, *, member: Member | None = None) -> list[Day]:
     """Days from the mission's first to last date, each with its stays and its items in local time.
 
-    A day belongs to the date an item starts where it starts, so a flight leaving San Francisco on
-    the 23rd is on the 23rd even though it lands in Beijing on the 24th. Items outside the mission's
-    dates still get their own day, so nothing is hidden.
+    An item is listed under the date it starts where it starts (`Day.entries`), so a flight leaving
+    San Francisco on the 23rd is on the 23rd; a leg that lands on another local date is on that day
+    too, as an arrival (`Day.arrivals`): the morning it lands in Beijing on the 24th is not empty.
+    Only the days hold a leg twice; `mission.entries` (feeds, conflicts) has each item once. Items
+    outside the mission's dates still get their own day, so nothing is hidden.
     """
     entries = mission.entries_for(member)
     delegation = mission.delegation
@@ -247,10 +353,15 @@ def compose_days(mission: Mission, *, member: Member | None = None) -> list[Day]
         delegation.start_date + timedelta(days=n)
         for n in range((delegation.end_date - delegation.start_date).days + 1)
     }
+    landings = [(entry.arrival_date, entry) for entry in entries if entry.arrival_date is not None]
     dates.update(entry.local_date for entry in entries)
+    dates.update(landed for landed, _ in landings)
     days = {day: Day(date=day, stays=mission.stays_on(day)) for day in sorted(dates)}
     for entry in entries:
         days[entry.local_date].entries.append(entry)
+    for landed, entry in landings:
+        days[landed].arrivals.append(entry)
     for day in days.values():
         day.entries.sort(key=lambda entry: (entry.starts_at, entry.key))
+        day.arrivals.sort(key=lambda entry: (entry.ends_at, entry.key))
     return list(days.values())

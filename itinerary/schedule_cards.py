@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 
 from itinerary.conflicts import Conflict
-from itinerary.schedule import Day, Entry, Mission
+from itinerary.schedule import Day, Entry, Mission, ends_with_city
 
 _PK = 987654321  # a placeholder id, replaced in each card's links
 
@@ -28,6 +28,15 @@ CARD = (
     "{conflicts}"
     '<p class="mb-0 small d-print-none"><a href="{edit}">Edit</a>{cancel} · '
     '<a class="link-danger" href="{delete}">Delete</a></p>'
+    "</div></article>"
+)
+# An overnight leg again on the day it lands, as its arrival, linked to its card on the day it left.
+# No data-entry: that marks the one card of each item.
+ARRIVAL = (
+    '<article class="card entry entry-arrival mb-2{classes}" id="{key}-arrival" data-arrival="{key}">'
+    '<div class="card-body py-2"><p class="mb-1"><span class="entry-time fw-semibold">{time}</span> — '
+    '<span class="entry-title">{summary}</span> {status}</p>'
+    '<p class="mb-0 small text-secondary">Left {departed} · <a href="#{key}">{title}</a></p>'
     "</div></article>"
 )
 CONFLICT = '<p class="mb-1 small text-warning-emphasis conflict" data-rule="{}">⚠ {}</p>'
@@ -63,7 +72,11 @@ def render_card(
         where = f"{item.origin} → {item.destination}" + (f" · {item.notes}" if item.notes else "")
         venue_local = address = address_local = ""
     else:
-        where = f"{item.venue}, {item.city}" if item.venue else str(item.city)
+        where = str(item.city)
+        if item.venue:
+            # "Grand Hyatt Busan, Busan (부산)" says Busan once too often.
+            named = ends_with_city(item.venue, item.city.name)
+            where = item.venue if named else f"{item.venue}, {where}"
         venue_local, address, address_local = item.venue_local, item.address, item.address_local
     counterparts = "; ".join(str(org) for org in entry.counterparts)
     html = CARD.format(
@@ -87,27 +100,48 @@ def render_card(
     return mark_safe(html)
 
 
+def render_arrival(entry: Entry) -> SafeString:
+    """The day an overnight leg lands: its arrival, and the way back to its full card."""
+    return mark_safe(
+        ARRIVAL.format(
+            classes=" entry-cancelled" if entry.is_cancelled else "",
+            key=escape(entry.key),
+            time=escape(entry.arrival_time),
+            summary=escape(entry.arrival_summary),
+            status=STATUS_BADGES.get(entry.item.status, ""),
+            title=escape(entry.title),
+            departed=escape(entry.departure_time),
+        )
+    )
+
+
 def schedule_cards(
     mission: Mission, days: list[Day], conflicts_by_entry: dict[str, list[Conflict]]
 ) -> list[DayCards]:
+    """Each day's items and overnight arrivals in time order (the staff page shows no check-ins)."""
     slug = mission.delegation.slug
     links = {"meeting": _link_templates(slug, "meeting"), "leg": _link_templates(slug, "leg")}
     names = {member.pk: member.full_name for member in mission.members}
+
+    def card(entry: Entry) -> SafeString:
+        return render_card(
+            entry,
+            attendees=(
+                ", ".join(sorted(names[pk] for pk in entry.attendee_ids if pk in names))
+                if entry.attendee_ids
+                else "Whole delegation"
+            ),
+            conflicts=conflicts_by_entry.get(entry.key, []),
+            links=links["leg" if entry.is_leg else "meeting"],
+        )
+
     return [
         DayCards(
             day=day,
             cards=[
-                render_card(
-                    entry,
-                    attendees=(
-                        ", ".join(sorted(names[pk] for pk in entry.attendee_ids if pk in names))
-                        if entry.attendee_ids
-                        else "Whole delegation"
-                    ),
-                    conflicts=conflicts_by_entry.get(entry.key, []),
-                    links=links["leg" if entry.is_leg else "meeting"],
-                )
-                for entry in day.entries
+                render_arrival(line.entry) if line.arrival else card(line.entry)
+                for line in day.lines
+                if line.entry is not None
             ],
         )
         for day in days

@@ -1,5 +1,5 @@
 """Parse an iCalendar feed from stdin with libical (the parser inside Evolution) and print each event's
-UID, status, sequence and start/end as UTC Unix seconds, as JSON.
+UID, status, sequence, start/end as UTC Unix seconds and location, as JSON.
 
 Run by Debian's /usr/bin/python3, not the project's venv: libical comes through GObject introspection
 (python3-gi and gir1.2-ical-3.0), which Debian builds for its own Python only. Standard library only.
@@ -46,6 +46,7 @@ def _events(calendar):
             "start": _unix(start),
             "end": _unix(end),
             "start_zone": None if zone is None else zone.get_tzid(),
+            "location": event.get_location(),
         }
         event = calendar.get_next_component(VEVENT)
 

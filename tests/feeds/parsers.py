@@ -1,7 +1,8 @@
 """Read a feed back with four parsers we did not write: icalendar, ical.js (through Node), vobject and
 libical (through Debian's Python and GObject introspection).
 
-Each returns {uid: (start_utc, end_utc, status, sequence)} so the tests can demand they all agree.
+Each returns {uid: (start_utc, end_utc, status, sequence)} so the tests can demand they all agree;
+LOCATION_READERS return {uid: location} the same way.
 """
 
 import json
@@ -88,9 +89,36 @@ def with_libical(body: bytes) -> dict:
     return _from_unix(libical_raw(body)["events"])
 
 
+def locations_with_icalendar(body: bytes) -> dict:
+    return {
+        str(e["UID"]): str(e.get("LOCATION", "")) for e in icalendar.Calendar.from_ical(body).walk("VEVENT")
+    }
+
+
+def locations_with_vobject(body: bytes) -> dict:
+    calendar = vobject.readOne(body.decode("utf-8"))
+    return {e.uid.value: e.location.value if hasattr(e, "location") else "" for e in calendar.vevent_list}
+
+
+def locations_with_icaljs(body: bytes) -> dict:
+    return {e["uid"]: e["location"] or "" for e in icaljs_raw(body)["events"]}
+
+
+def locations_with_libical(body: bytes) -> dict:
+    return {e["uid"]: e["location"] or "" for e in libical_raw(body)["events"]}
+
+
 PARSERS = {
     "icalendar": with_icalendar,
     "ical.js": with_icaljs,
     "vobject": with_vobject,
     "libical": with_libical,
+}
+
+# Each event's LOCATION as text, unescaped: {uid: location}.
+LOCATION_READERS = {
+    "icalendar": locations_with_icalendar,
+    "ical.js": locations_with_icaljs,
+    "vobject": locations_with_vobject,
+    "libical": locations_with_libical,
 }

@@ -1,11 +1,21 @@
 """A delegate's own page: no login, their items only, today first, and ways to subscribe."""
 
+import re
 from datetime import UTC, date, datetime
 
 import pytest
+import zxingcpp
 from django.urls import reverse
 
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, StayFactory, local
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    TravelLegFactory,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -215,3 +225,111 @@ def test_unknown_feed_tokens_get_a_plain_text_404(client, settings, debug, name)
     content = response.content.decode()
     assert "calendar" in content.lower() and len(content) < 300
     assert "URLconf" not in content
+
+
+def scan_qr(svg: str) -> str:
+    """What a phone's camera reads from the page's QR code: the SVG drawn into pixels, decoded by
+    zxing-cpp.
+
+    segno draws the dark modules of each row as strokes one module high, in module units scaled up
+    by the path's transform: moves (M absolute, m relative) and horizontal runs (h). Anything else
+    in the path fails here rather than being drawn wrong.
+    """
+    [size] = re.findall(r'viewBox="0 0 (\d+) \1"', svg)
+    [scale] = re.findall(r'transform="scale\((\d+)\)"', svg)
+    [path] = re.findall(r' d="([^"]+)"', svg)
+    assert re.fullmatch(r"(?:[MmHh][-\d. ]+)+", path), f"a path segno did not draw this way: {path[:80]}"
+    modules, pixel = int(size) // int(scale), 4
+    dark, x, y = set(), 0.0, 0.0
+    for command, numbers in re.findall(r"([MmHh])([^MmHh]+)", path):
+        values = [float(value) for value in numbers.split()]
+        if command == "M":
+            x, y = values
+        elif command == "m":
+            x, y = x + values[0], y + values[1]
+        else:
+            end = x + values[0] if command == "h" else values[0]
+            dark.update((int(y), column) for column in range(round(x), round(end)))
+            x = end
+    width = modules * pixel
+    image = bytearray(b"\xff" * width * width)
+    for row, column in dark:
+        for line in range(row * pixel, (row + 1) * pixel):
+            image[line * width + column * pixel : line * width + (column + 1) * pixel] = b"\x00" * pixel
+    [code] = zxingcpp.read_barcodes(memoryview(bytes(image)).cast("B", (width, width)))
+    return code.text
+
+
+def _qr_svg(content: str) -> str:
+    [svg] = re.findall(r'<div class="text-center qr">(<svg.*?</svg>)</div>', content, flags=re.DOTALL)
+    return svg
+
+
+@pytest.mark.parametrize(
+    ("site_url", "host", "expected"),
+    [
+        ("https://missions.example.org", "127.0.0.1:8765", "https://missions.example.org"),
+        ("", "127.0.0.1:8765", "http://127.0.0.1:8765"),  # no SITE_URL: where the page was reached
+    ],
+)
+def test_delegate_page_qr_code_opens_the_page_itself_not_the_feed(
+    client, member, settings, site_url, host, expected
+):
+    """A camera opens an https .ics address as a one-off import; the page has the subscribe buttons."""
+    settings.ALLOWED_HOSTS = ["127.0.0.1"]
+    settings.SITE_URL, settings.SITE_URL_IS_SET = site_url or "http://127.0.0.1:8000", bool(site_url)
+    url = reverse("delegate-page", args=[member.feed_token])
+    content = client.get(url, HTTP_HOST=host).content.decode()
+    assert scan_qr(_qr_svg(content)) == f"{expected}/my/{member.feed_token}/"
+    assert "Scan to open this page on your phone, then tap Subscribe." in content
+    assert "Scan to subscribe" not in content
+
+
+@pytest.fixture
+def korea_member():
+    """OZ 201 leaves San Francisco on the 22nd and lands in Seoul at 06:10 on the 24th; the KTX to
+    Busan at 08:00; the new hotel in Busan; a meeting there at 14:00."""
+    delegation = DelegationFactory(start_date=date(2016, 10, 22), end_date=date(2016, 10, 27))
+    sfo = CityFactory(name="San Francisco", country="United States", timezone="America/Los_Angeles")
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
+    TravelLegFactory(
+        delegation=delegation, origin=sfo, destination=seoul, carrier="Asiana Airlines", number="OZ 201",
+        departs_at=local(sfo, "2016-10-22 23:55"), arrives_at=local(seoul, "2016-10-24 06:10"),
+    )  # fmt: skip
+    TravelLegFactory(
+        delegation=delegation, origin=seoul, destination=busan, mode="train", carrier="Korail",
+        number="KTX 101", departs_at=local(seoul, "2016-10-24 08:00"),
+        arrives_at=local(busan, "2016-10-24 10:40"),
+    )  # fmt: skip
+    StayFactory(
+        delegation=delegation, city=busan, arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 27), hotel_name="Paradise Hotel Busan",
+    )  # fmt: skip
+    MeetingFactory(
+        delegation=delegation, city=busan, title="BEXCO", starts_at=local(busan, "2016-10-24 14:00")
+    )
+    return MemberFactory(delegation=delegation)
+
+
+def _day(content: str, heading: str) -> str:
+    start = content.index(heading)
+    end = content.find("<h2", start + 1)
+    return content[start : end if end != -1 else None]
+
+
+def test_delegate_page_shows_a_flight_on_the_morning_it_lands(client, korea_member):
+    content = _page(client, korea_member).content.decode()
+    arrival_day = _day(content, "Monday 24 October")
+    assert "Arrives 06:10 KST, UTC+9</span> — " in arrival_day
+    assert "flight OZ 201 from San Francisco" in arrival_day
+    assert "Left Sat 22 Oct 23:55 PDT, UTC−7" in arrival_day
+    departure_day = _day(content, "Saturday 22 October")
+    assert "23:55 PDT, UTC−7 → 06:10 KST, UTC+9 (+2 days)" in departure_day
+    assert content.count("OZ 201: San Francisco → Seoul") == 1  # one card, one arrival line
+
+
+def test_delegate_page_orders_each_day_by_time_with_the_hotel_at_check_in(client, korea_member):
+    arrival_day = _day(_page(client, korea_member).content.decode(), "Monday 24 October")
+    order = [arrival_day.index(text) for text in ("OZ 201", "KTX 101", "Paradise Hotel Busan", "BEXCO")]
+    assert order == sorted(order)

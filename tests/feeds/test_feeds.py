@@ -3,6 +3,7 @@
 import re
 from datetime import UTC, date, datetime, timedelta
 
+import icalendar
 import pytest
 from django.urls import reverse
 
@@ -17,7 +18,7 @@ from tests.factories import (
     TravelLegFactory,
     local,
 )
-from tests.feeds.parsers import PARSERS, icaljs_raw, libical_raw, with_icalendar
+from tests.feeds.parsers import LOCATION_READERS, PARSERS, icaljs_raw, libical_raw, with_icalendar
 
 pytestmark = pytest.mark.django_db
 
@@ -498,3 +499,44 @@ def test_renaming_an_organisation_shows_in_the_next_feed(client, mission):
     assert (
         "With: China Chamber of Commerce" in _get(client, delegation).content.replace(b"\r\n ", b"").decode()
     )
+
+
+@pytest.mark.parametrize("parser", PARSERS)
+def test_an_overnight_leg_is_one_event_in_each_feed(client, mission, parser):
+    """The pages show the SFO → PEK flight on the day it leaves and the day it lands; feeds once."""
+    delegation, items = mission
+    member = MemberFactory(delegation=delegation)
+    leg = items["flight"]
+    assert leg.local_departure.date() != leg.local_arrival.date()
+    for body in (_get(client, delegation).content, _get(client, member=member).content):
+        uids = [str(event["UID"]) for event in icalendar.Calendar.from_ical(body).walk("VEVENT")]
+        assert uids.count(leg.ical_uid) == 1 and len(uids) == len(set(uids))
+        assert PARSERS[parser](body)[leg.ical_uid][:2] == _expected(leg)
+
+
+@pytest.mark.parametrize("parser", LOCATION_READERS)
+def test_location_names_the_city_once_when_the_address_ends_with_it(client, parser):
+    delegation = DelegationFactory(start_date=date(2026, 5, 11), end_date=date(2026, 5, 15))
+    busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
+    meetings = {
+        "Hotel, Yeonje-gu, Busan": MeetingFactory(
+            delegation=delegation, city=busan, venue="Hotel", address="Yeonje-gu, Busan"
+        ),
+        "BEXCO, 55 APEC-ro, Haeundae-gu, BUSAN.": MeetingFactory(
+            delegation=delegation, city=busan, venue="BEXCO", address="55 APEC-ro, Haeundae-gu, BUSAN."
+        ),
+        "Paradise Hotel Busan": MeetingFactory(
+            delegation=delegation, city=busan, venue="Paradise Hotel Busan"
+        ),
+        # Not a repetition: a street named after the city, and a word that only ends like it.
+        "Busan Station Square, Busan": MeetingFactory(
+            delegation=delegation, city=busan, venue="Busan Station Square"
+        ),
+        "Gijang-gun, Cheongbusan, Busan": MeetingFactory(
+            delegation=delegation, city=busan, address="Gijang-gun, Cheongbusan"
+        ),
+        "Busan": MeetingFactory(delegation=delegation, city=busan),
+    }
+    locations = LOCATION_READERS[parser](_get(client, delegation).content)
+    read = {expected: locations[meeting.ical_uid] for expected, meeting in meetings.items()}
+    assert read == {expected: expected for expected in meetings}

@@ -3,7 +3,7 @@ from datetime import date
 import pytest
 
 from itinerary.models import ItemStatus
-from itinerary.schedule import compose_days, load_mission
+from itinerary.schedule import compose_days, load_mission, with_city
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -220,3 +220,175 @@ def test_the_ciie_demo_travel_day_reads_in_the_order_travelled():
     member = next(m for m in mission.members if m.full_name == "Jeffrey Chang")
     member_days = {day.date: day.route_label for day in compose_days(mission, member=member)}
     assert member_days[date(2021, 11, 4)] == "Meishan → Chengdu → Shanghai"
+
+
+@pytest.fixture
+def korea_trip():
+    """The issue's arrival day: OZ 201 leaves San Francisco on the 22nd and lands in Seoul at 06:10
+    on the 24th; the KTX to Busan at 08:00; the new hotel in Busan; a meeting there at 14:00."""
+    delegation = DelegationFactory(start_date=date(2016, 10, 22), end_date=date(2016, 10, 27))
+    sfo = CityFactory(name="San Francisco", country="United States", timezone="America/Los_Angeles")
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
+    flight = TravelLegFactory(
+        delegation=delegation, origin=sfo, destination=seoul, carrier="Asiana Airlines", number="OZ 201",
+        departs_at=local(sfo, "2016-10-22 23:55"), arrives_at=local(seoul, "2016-10-24 06:10"),
+    )  # fmt: skip
+    train = TravelLegFactory(
+        delegation=delegation, origin=seoul, destination=busan, mode="train", carrier="Korail",
+        number="KTX 101", departs_at=local(seoul, "2016-10-24 08:00"),
+        arrives_at=local(busan, "2016-10-24 10:40"),
+    )  # fmt: skip
+    hotel = StayFactory(
+        delegation=delegation, city=busan, arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 27), hotel_name="Paradise Hotel Busan",
+    )  # fmt: skip
+    meeting = MeetingFactory(
+        delegation=delegation, city=busan, title="BEXCO", starts_at=local(busan, "2016-10-24 14:00")
+    )
+    return delegation, {"flight": flight, "train": train, "hotel": hotel, "meeting": meeting}
+
+
+def test_compose_days_puts_an_overnight_leg_on_its_arrival_day_too(korea_trip):
+    delegation, items = korea_trip
+    mission = load_mission(delegation)
+    days = {day.date: day for day in compose_days(mission)}
+    [departure] = days[date(2016, 10, 22)].entries
+    assert departure.item == items["flight"]
+    assert days[date(2016, 10, 23)].lines == []  # in the air all day
+    arrival_day = days[date(2016, 10, 24)]
+    assert [entry.item for entry in arrival_day.arrivals] == [items["flight"]]
+    first = arrival_day.lines[0]
+    assert first.arrival and first.entry is departure
+    assert f"{first.entry.arrival_time} — {first.entry.arrival_summary}" == (
+        "Arrives 06:10 KST, UTC+9 — flight OZ 201 from San Francisco"
+    )
+    assert arrival_day.route_label == "Seoul → Busan"
+    # Only the days hold it twice: feeds and conflicts read the mission's entries.
+    assert [entry.item for entry in mission.entries].count(items["flight"]) == 1
+
+
+def test_day_lines_follow_the_clock_with_the_hotel_at_check_in(korea_trip):
+    delegation, items = korea_trip
+    day = next(day for day in compose_days(load_mission(delegation)) if day.date == date(2016, 10, 24))
+    assert [line.key for line in day.lines] == [
+        f"leg-{items['flight'].pk}-arrival",
+        f"leg-{items['train'].pk}",
+        f"stay-{items['hotel'].pk}",  # after the train that brings them to Busan
+        f"meeting-{items['meeting'].pk}",
+    ]
+
+
+def test_day_lines_put_a_hotel_nothing_says_when_at_the_end_of_the_day(delegation, beijing):
+    stay = StayFactory(
+        delegation=delegation, city=beijing, arrival_date=date(2016, 10, 24), hotel_name="China World"
+    )
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-24 15:00")
+    )
+    cancelled = TravelLegFactory(
+        delegation=delegation, destination=beijing, status=ItemStatus.CANCELLED,
+        departs_at=local(beijing, "2016-10-24 08:00"), arrives_at=local(beijing, "2016-10-24 09:00"),
+        origin=CityFactory(name="Tianjin"),
+    )  # fmt: skip
+    day = next(day for day in compose_days(load_mission(delegation)) if day.date == date(2016, 10, 24))
+    # A cancelled leg brings nobody: it does not say when they check in.
+    assert [line.key for line in day.lines] == [
+        f"leg-{cancelled.pk}",
+        f"meeting-{meeting.pk}",
+        f"stay-{stay.pk}",
+    ]
+
+
+def test_a_leg_landing_after_the_mission_gets_its_arrival_day(delegation, beijing, san_francisco):
+    home = TravelLegFactory(
+        delegation=delegation, origin=beijing, destination=san_francisco,
+        departs_at=local(beijing, "2016-10-26 23:30"), arrives_at=local(san_francisco, "2016-10-27 19:00"),
+    )  # fmt: skip
+    last = compose_days(load_mission(delegation))[-1]
+    assert last.date == date(2016, 10, 27)
+    assert [(line.entry.item, line.arrival) for line in last.lines] == [(home, True)]
+
+
+def test_a_members_days_hold_only_their_own_overnight_legs(korea_trip):
+    delegation, items = korea_trip
+    traveller, stays_home = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
+    items["flight"].attendees.add(traveller)
+    mission = load_mission(delegation)
+    for member, expected in ((traveller, [items["flight"]]), (stays_home, [])):
+        day = next(d for d in compose_days(mission, member=member) if d.date == date(2016, 10, 24))
+        assert [entry.item for entry in day.arrivals] == expected
+
+
+def test_composing_days_changes_neither_the_entries_nor_the_conflicts(korea_trip):
+    from itinerary.conflicts import find_conflicts
+
+    delegation, items = korea_trip
+    MeetingFactory(  # on board: a double booking with the flight, to be found once
+        delegation=delegation, city=items["meeting"].city, title="Call",
+        starts_at=local(items["meeting"].city, "2016-10-24 05:00"),
+    )  # fmt: skip
+    mission = load_mission(delegation)
+    entries, conflicts = list(mission.entries), find_conflicts(mission)
+    compose_days(mission)
+    assert mission.entries == entries
+    assert find_conflicts(mission) == conflicts
+    flight_key = f"leg-{items['flight'].pk}"
+    about_flight = [conflict for conflict in conflicts if flight_key in conflict.keys]
+    assert about_flight and len(about_flight) == len(set(about_flight))
+    assert all(conflict.keys.count(flight_key) == 1 for conflict in about_flight)
+
+
+def test_schedule_page_shows_an_overnight_leg_on_the_day_it_lands(client, korea_trip):
+    from django.urls import reverse
+
+    from tests.factories import UserFactory
+
+    delegation, items = korea_trip
+    user = UserFactory()
+    delegation.staff.add(user)
+    client.force_login(user)
+    content = client.get(reverse("schedule", args=[delegation.slug])).content.decode()
+    day = content[content.index('id="day-2016-10-24"') : content.index('id="day-2016-10-25"')]
+    assert "Nothing planned" not in day
+    flight = f"leg-{items['flight'].pk}"
+    assert f'data-arrival="{flight}"' in day and f'href="#{flight}"' in day
+    assert (
+        'Arrives 06:10 KST, UTC+9</span> — <span class="entry-title">flight OZ 201 from San Francisco' in day
+    )
+    assert day.index(f'data-arrival="{flight}"') < day.index(f'data-entry="leg-{items["train"].pk}"')
+    assert content.count(f'data-entry="{flight}"') == 1  # its one card stays on the day it left
+    assert content.count(f'id="{flight}"') == 1
+    departure_day = content[content.index('id="day-2016-10-22"') : content.index('id="day-2016-10-23"')]
+    assert f'data-entry="{flight}"' in departure_day
+
+
+@pytest.mark.parametrize(
+    ("place", "city", "expected"),
+    [
+        ("Yeonje-gu, Busan", "Busan", "Yeonje-gu, Busan"),
+        ("55 APEC-ro, Haeundae-gu, BUSAN. ", "Busan", "55 APEC-ro, Haeundae-gu, BUSAN. "),
+        (
+            "1600 Pennsylvania Ave NW, Washington, D.C.",
+            "Washington, D.C.",
+            "1600 Pennsylvania Ave NW, Washington, D.C.",
+        ),
+        ("Gijang-gun, Cheongbusan", "Busan", "Gijang-gun, Cheongbusan, Busan"),  # ends like it, is not it
+        ("Busan Station", "Busan", "Busan Station, Busan"),
+        ("", "Busan", "Busan"),
+    ],
+)
+def test_with_city_names_the_city_once(place, city, expected):
+    assert with_city(place, city) == expected
+
+
+def test_schedule_cards_name_the_city_once_when_the_venue_ends_with_it(delegation):
+    from itinerary.schedule_cards import schedule_cards
+
+    busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
+    MeetingFactory(delegation=delegation, city=busan, title="Dinner", venue="Paradise Hotel Busan")
+    MeetingFactory(delegation=delegation, city=busan, title="Expo", venue="BEXCO")
+    mission = load_mission(delegation)
+    cards = " ".join(card for day in schedule_cards(mission, compose_days(mission), {}) for card in day.cards)
+    assert "Paradise Hotel Busan<" in cards and "Paradise Hotel Busan, Busan" not in cards
+    assert "BEXCO, Busan (부산)<" in cards

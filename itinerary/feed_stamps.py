@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 
 from delegations.tokens import token_digest
 
-FEED_FORMAT = "4"  # bump when the code changes what a feed looks like
+FEED_FORMAT = "5"  # bump when the code changes what a feed looks like
 CACHE_SECONDS = 24 * 3600
 
 # (expression, may be NULL): each change time a feed depends on.

@@ -105,6 +105,11 @@ class Delegation(models.Model):
     travel_buffer_minutes = models.PositiveSmallIntegerField(
         default=30, help_text="Least time between consecutive items at different venues."
     )
+    publish_automatically = models.BooleanField(
+        default=False,
+        help_text="For the days of the mission: every save reaches delegates at once, and each member "
+        "gets one notice per burst of edits. Otherwise staff publish changes from the Publish page.",
+    )
     staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         blank=True,

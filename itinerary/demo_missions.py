@@ -15,6 +15,7 @@ from django.db import transaction
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.signals import mission_loaded
 
 UID_NAMESPACE = uuid.UUID("6f1d3c2e-8a7b-4f51-9c1e-2b0d5e7a9c44")
 
@@ -746,4 +747,7 @@ def load_demo_missions() -> list[Delegation]:
             country=country,
             defaults=dict(local_name=local_name, timezone=tz, latitude=latitude, longitude=longitude),
         )
-    return [_load_mission(spec, orgs, cities) for spec in MISSIONS]
+    missions = [_load_mission(spec, orgs, cities) for spec in MISSIONS]
+    for delegation in missions:
+        mission_loaded.send(sender=load_demo_missions, delegation=delegation)
+    return missions

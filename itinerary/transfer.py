@@ -13,6 +13,7 @@ from django.db import transaction
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.signals import mission_loaded
 
 FORMAT = "missionplanner.delegation/1"
 
@@ -164,4 +165,5 @@ def import_delegation(data: dict) -> Delegation:
             )
         )
         leg.attendees.set([members[name] for name in attendees])
+    mission_loaded.send(sender=import_delegation, delegation=delegation)
     return delegation

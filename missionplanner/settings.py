@@ -9,7 +9,7 @@ from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, XLSX
 
-from missionplanner.env import env_bool, env_cache, env_int, env_list, env_str
+from missionplanner.env import env_bool, env_cache, env_choice, env_int, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -50,8 +50,11 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "delegations",
     "itinerary",
+    "publishing",
     "missionplanner",
 ]
 
@@ -194,6 +197,18 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Mission Planner <missions@localhost>")
+
+# Background work (sending notices) through the Django tasks API. "database": the django-tasks-db
+# backend, run by `manage.py db_worker` (make run starts one); "immediate": in the request, for
+# tests and one-off scripts.
+TASKS_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+}
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env_choice("TASKS_BACKEND", "database", TASKS_BACKENDS)]}}
+# Automatic publishing: a member's notice waits until the edits have been quiet this long, so a
+# burst of saves ends in one notice.
+NOTICE_QUIET_MINUTES = env_int("NOTICE_QUIET_MINUTES", 5)
 
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)

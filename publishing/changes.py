@@ -125,15 +125,16 @@ class StayChange:
 class Changes:
     items: list[ItemChange]
     stays: list[StayChange]
+    other: list[str] = field(default_factory=list)  # the mission's details, members, names of places
 
     def __bool__(self) -> bool:
-        return bool(self.items or self.stays)
+        return bool(self.items or self.stays or self.other)
 
     def __len__(self) -> int:
-        return len(self.items) + len(self.stays)
+        return len(self.items) + len(self.stays) + len(self.other)
 
     def for_member(self, member_id: int) -> Changes:
-        """The changes to one member's own itinerary; hotels concern everyone."""
+        """The changes to one member's own itinerary; hotels concern everyone, the rest nobody's."""
         mine = [change.for_member(member_id) for change in self.items]
         return Changes([change for change in mine if change is not None], list(self.stays))
 
@@ -269,6 +270,21 @@ def _stay_changes(before: dict | None, after: dict) -> list[StayChange]:
     return found
 
 
+def _other_changes(before: dict | None, after: dict) -> list[str]:
+    if before is None:
+        return []
+    found = []
+    if before["delegation"] != after["delegation"]:
+        found.append("The mission's details changed (name, dates or summary).")
+    if before["members"] != after["members"]:
+        found.append("The delegation's members changed.")
+    for key, words in (("cities", "places"), ("organisations", "organisations")):
+        old = {row["id"]: row for row in before[key]}
+        if any(row["id"] in old and old[row["id"]] != row for row in after[key]):
+            found.append(f"Names of {words} changed.")
+    return found
+
+
 def changes_between(before: dict | None, after: dict) -> Changes:
     """Every change from snapshot `before` (None: nothing released yet) to snapshot `after`."""
     old, new = _sides(before), _sides(after)
@@ -298,4 +314,4 @@ def changes_between(before: dict | None, after: dict) -> Changes:
             line = f"Removed from the schedule (was {was.when})."
             items.append(ItemChange(uid, "deleted", was.title, was.when, (line,), was, None))
     items.sort(key=lambda change: (change.starts_at, change.uid))
-    return Changes(items, _stay_changes(before, after))
+    return Changes(items, _stay_changes(before, after), _other_changes(before, after))

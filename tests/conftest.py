@@ -32,6 +32,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _tasks_run_in_the_request(settings):
+    # Notices are sent as the task is enqueued; the tests of the worker backends choose their own.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+
+@pytest.fixture(autouse=True)
 def _empty_cache():
     # Built feeds and pages are cached by content stamps; every test starts from nothing.
     from django.core.cache import cache

@@ -8,6 +8,9 @@ from django.contrib.auth import get_user_model
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.schedule import load_mission
+from publishing.models import Notice, Release
+from publishing.snapshot import snapshot_of
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -106,3 +109,24 @@ class TravelLegFactory(factory.django.DjangoModelFactory):
     mode = TravelLeg.Mode.FLIGHT
     carrier = "Air China"
     number = "CA 986"
+
+
+class ReleaseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Release
+
+    delegation = factory.SubFactory(DelegationFactory)
+    number = factory.Sequence(lambda n: n + 1)
+    published_at = factory.LazyFunction(lambda: datetime(2016, 10, 20, 8, 0, tzinfo=ZoneInfo("UTC")))
+    snapshot = factory.LazyAttribute(lambda release: snapshot_of(load_mission(release.delegation)))
+
+
+class NoticeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Notice
+
+    release = factory.SubFactory(ReleaseFactory)
+    member = factory.SubFactory(MemberFactory, delegation=factory.SelfAttribute("..release.delegation"))
+    subject = "Trade mission: your schedule changed — 1 moved"
+    changes = factory.LazyFunction(lambda: {"note": "", "items": [], "stays": []})
+    status = Notice.Status.NO_EMAIL

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from django.urls import reverse
 
-from delegations.models import Delegation, Member
+from delegations.models import Delegation
 from itinerary.models import ItemStatus, Meeting
 from tests.factories import (
     CityFactory,
@@ -88,57 +88,6 @@ def test_editing_a_meeting_saves_and_warns_about_its_conflicts(staff_client, del
     assert second.sequence == 1
     shown = [str(m) for m in staff_client.get(response["Location"]).context["messages"]]
     assert any("Double-booked: Panorea Avdis" in text for text in shown)
-
-
-def test_a_stale_edit_is_refused_and_keeps_the_users_input(staff_client, delegation):
-    meeting = MeetingFactory(delegation=delegation, venue="China World Hotel")
-    opened = _meeting_data(meeting, venue="My venue")
-    meeting.venue = "Someone else's venue"
-    meeting.save()  # another user saves first
-    url = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
-    response = staff_client.post(url, opened)
-    assert response.status_code == 200
-    assert "Someone else changed this meeting" in response.content.decode()
-    assert response.context["form"]["venue"].value() == "My venue"
-    meeting.refresh_from_db()
-    assert meeting.venue == "Someone else's venue"
-    # Saving again, having seen the warning, replaces it deliberately.
-    resubmit = {**opened, "version": response.context["form"]["version"].value()}
-    assert staff_client.post(url, resubmit).status_code == 302
-    meeting.refresh_from_db()
-    assert meeting.venue == "My venue"
-
-
-def test_an_edit_of_a_deleted_item_is_refused_not_a_crash(staff_client, delegation):
-    member = MemberFactory(delegation=delegation)
-    url = reverse("member-edit", args=[delegation.slug, member.pk])
-    data = {
-        "full_name": "New name",
-        "role": "executive",
-        "is_active": "on",
-        "version": member.updated_at.isoformat(),
-    }
-    Member.objects.filter(pk=member.pk).delete()
-    assert staff_client.post(url, data).status_code == 404
-
-
-def test_stale_edits_are_refused_for_every_kind_of_form(staff_client, delegation):
-    member = MemberFactory(delegation=delegation, full_name="Old")
-    url = reverse("member-edit", args=[delegation.slug, member.pk])
-    data = {
-        "full_name": "Mine",
-        "role": "executive",
-        "is_active": "on",
-        "version": member.updated_at.isoformat(),
-    }
-    Member.objects.filter(pk=member.pk).update(
-        full_name="Theirs", updated_at=member.updated_at + timedelta(seconds=1)
-    )
-    response = staff_client.post(url, data)
-    assert response.status_code == 200
-    assert "Someone else changed this member" in response.content.decode()
-    member.refresh_from_db()
-    assert member.full_name == "Theirs"
 
 
 def test_cancelling_keeps_the_meeting_and_bumps_its_sequence(staff_client, delegation):

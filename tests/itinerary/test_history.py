@@ -1,17 +1,23 @@
-from datetime import date
+import re
+from datetime import date, timedelta
 
 import pytest
+from django.contrib import admin
+from django.test import RequestFactory
 from django.urls import reverse
 
-from itinerary.history import change_log, item_restore
+from itinerary.admin import MeetingAdmin
+from itinerary.history import ReadableHistoryAdmin, change_log, item_restore
 from itinerary.models import DeletedItem, Meeting, MeetingCounterpart, TravelLeg
 from tests.factories import (
+    CityFactory,
     DelegationFactory,
     MeetingFactory,
     MemberFactory,
     OrganisationFactory,
     TravelLegFactory,
     UserFactory,
+    local,
 )
 from tests.feeds.parsers import with_icalendar
 
@@ -44,7 +50,7 @@ def test_a_meetings_page_shows_who_changed_what(staff):
     assert response.status_code == 302, response.context["form"].errors
     page = client.get(url).content.decode()
     assert "planner changed it" in page
-    assert "venue: China World Hotel → MOFCOM" in page
+    assert "Venue: China World Hotel → MOFCOM" in page
 
 
 def test_a_deleted_meeting_can_be_restored_with_its_uid_attendees_and_a_higher_sequence(staff):
@@ -57,6 +63,7 @@ def test_a_deleted_meeting_can_be_restored_with_its_uid_attendees_and_a_higher_s
     tombstone = DeletedItem.objects.get(uid=uid)
     listing = client.get(reverse("deleted-items", args=[delegation.slug])).content.decode()
     assert "LeEco" in listing
+    assert re.search(r"deleted \w{3} \d+ \w{3} \d{4} \d\d:\d\d CST, UTC\+8 by planner", listing)  # Beijing's
     record = Meeting.history.get(id=meeting.pk, history_type="-")
     response = client.post(reverse("item-restore", args=[delegation.slug, "meeting", record.history_id]))
     assert response.status_code == 302
@@ -176,13 +183,101 @@ def test_the_change_log_names_attendees_and_counterparts_changed_in_one_save(sta
     latest = change_log(meeting)[0]
     assert (latest.who, latest.what) == ("planner", "changed")
     assert latest.details == [
-        "venue: China World Hotel → MOFCOM",
-        "attendees: whole delegation → Panorea Avdis",
-        "counterparts: none → LeEco",
+        "Venue: China World Hotel → MOFCOM",
+        "Attendees: whole delegation → Panorea Avdis",
+        "Counterparts: none → LeEco",
     ]
-    assert "attendees: whole delegation → Panorea Avdis" in client.get(url).content.decode()
+    assert "Attendees: whole delegation → Panorea Avdis" in client.get(url).content.decode()
 
 
 def test_history_never_keeps_feed_tokens():
     member = MemberFactory()
     assert not hasattr(member.history.first(), "feed_token")
+
+
+@pytest.fixture
+def seoul_meeting(staff):
+    client, delegation = staff
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    delegation.start_date, delegation.end_date = date(2026, 5, 10), date(2026, 5, 20)
+    delegation.save()
+    meeting = MeetingFactory(
+        delegation=delegation,
+        city=seoul,
+        title="MOTIE",
+        starts_at=local(seoul, "2026-05-13 09:30"),
+        ends_at=local(seoul, "2026-05-13 10:30"),
+    )
+    url = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
+
+    def edit(**changes):
+        form = client.get(url).context["form"]
+        data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+        data.update(
+            starts_at=f"{meeting.local_start:%Y-%m-%dT%H:%M}", ends_at=f"{meeting.local_end:%Y-%m-%dT%H:%M}"
+        )
+        response = client.post(url, {**data, **changes})
+        assert response.status_code == 302, response.context["form"].errors
+        meeting.refresh_from_db()
+
+    return client, url, meeting, edit
+
+
+def test_a_meeting_edited_twice_reads_in_local_time_with_labels_and_names(seoul_meeting):
+    client, url, meeting, edit = seoul_meeting
+    edit(starts_at="2026-05-13T10:00", ends_at="2026-05-13T11:00")
+    edit(city=CityFactory().pk, kind="b2b", starts_at="2026-05-13T11:00", ends_at="2026-05-13T12:00")
+    second, first, _created = change_log(meeting)
+    assert first.details == [
+        "Starts: Wed 13 May 09:30 KST, UTC+9 → 10:00 KST, UTC+9",
+        "Ends: Wed 13 May 10:30 KST, UTC+9 → 11:00 KST, UTC+9",
+    ]
+    assert second.details == [
+        "Kind: Government meeting → B2B matchmaking",
+        "City: Seoul (서울) → Beijing (北京)",
+        # The old time in Seoul's zone, the new in Beijing's: 10:00 KST is 01:00 UTC, 11:00 CST 03:00.
+        "Starts: Wed 13 May 10:00 KST, UTC+9 → 11:00 CST, UTC+8",
+        "Ends: Wed 13 May 11:00 KST, UTC+9 → 12:00 CST, UTC+8",
+    ]
+    assert second.when_text.endswith("CST, UTC+8")  # when, where the meeting now is
+    history = client.get(url).content.decode().split('id="history"')[1]
+    assert "Starts: Wed 13 May 09:30 KST, UTC+9 → 10:00 KST, UTC+9" in history
+    assert "+00:00" not in history and " UTC<" not in history
+
+
+def test_a_legs_change_log_reads_departures_at_the_origin_and_arrivals_at_the_destination():
+    leg = TravelLegFactory()  # San Francisco to Beijing
+    leg.departs_at += timedelta(hours=1)
+    leg.arrives_at += timedelta(days=1)
+    leg.save()
+    assert change_log(leg)[0].details == [
+        "Departs: Sun 23 Oct 12:50 PDT, UTC−7 → 13:50 PDT, UTC−7",
+        "Arrives: Mon 24 Oct 16:55 CST, UTC+8 → Tue 25 Oct 16:55 CST, UTC+8",
+    ]
+
+
+def _admin_history(model_admin, obj, user) -> str:
+    request = RequestFactory().get(f"/admin/history/{obj.pk}/")
+    request.user = user
+    return model_admin.history_view(request, str(obj.pk)).content.decode()
+
+
+def test_the_admin_history_reads_as_the_staff_pages(seoul_meeting):
+    _client, _url, meeting, edit = seoul_meeting
+    edit(starts_at="2026-05-13T10:00", ends_at="2026-05-13T11:00", kind="b2b")
+    meeting.attendees.add(MemberFactory(delegation=meeting.delegation, full_name="Panorea Avdis"))
+    superuser = UserFactory(username="root", is_superuser=True)
+    # MeetingAdmin as it will be once built on ReadableHistoryAdmin: its form names the local times.
+    readable = type("ReadableMeetingAdmin", (ReadableHistoryAdmin, MeetingAdmin), {})
+    page = _admin_history(readable(type(meeting), admin.site), meeting, superuser)
+    assert "<strong>Starts:</strong> Wed 13 May 09:30 KST, UTC+9&nbsp;&rarr; 10:00 KST, UTC+9" in page
+    assert "<strong>Kind:</strong> Government meeting&nbsp;&rarr; B2B matchmaking" in page
+    assert "<strong>Attendees:</strong> whole delegation&nbsp;&rarr; Panorea Avdis" in page
+    assert "+00:00" not in page and "b2b" not in page
+
+
+@pytest.mark.xfail(strict=True, reason="until itinerary/admin.py builds ScheduledItemAdmin on it")
+def test_the_meeting_admin_is_built_on_the_readable_history():
+    # The admins with history (meetings, legs, missions, members) take it from ReadableHistoryAdmin.
+    assert isinstance(admin.site._registry[type(MeetingFactory.build())], ReadableHistoryAdmin)
+    assert issubclass(MeetingAdmin, ReadableHistoryAdmin)

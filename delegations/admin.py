@@ -4,11 +4,11 @@ from django.db.models import Count
 from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from import_export.admin import ImportExportModelAdmin
-from simple_history.admin import SimpleHistoryAdmin
 
 from delegations.models import Delegation, Member, Organisation
 from delegations.resources import MemberResource
 from delegations.tokens import rotate_delegation_token, rotate_member_tokens
+from itinerary.history import ReadableHistoryAdmin
 from itinerary.models import Stay
 
 
@@ -53,7 +53,7 @@ class StayInline(admin.TabularInline):
 
 
 @admin.register(Delegation)
-class DelegationAdmin(SimpleHistoryAdmin):
+class DelegationAdmin(ReadableHistoryAdmin):
     list_display = ["name", "start_date", "end_date", "organiser", "member_count"]
     list_filter = ["start_date"]
     search_fields = ["name", "slug", "summary"]
@@ -99,7 +99,7 @@ class DelegationAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Member)
-class MemberAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class MemberAdmin(ImportExportModelAdmin, ReadableHistoryAdmin):
     resource_classes = [MemberResource]
     # The formats offered are IMPORT_EXPORT_FORMATS in settings. Excel reads a CSV without a
     # byte-order mark in the PC's legacy code page, so 김다니엘 would arrive as mojibake. Imports

@@ -1,8 +1,8 @@
 from django import forms
 from django.contrib import admin
-from simple_history.admin import SimpleHistoryAdmin
 
 from itinerary.forms import LocalDateTimeField, LocalTimesMixin, MeetingForm, TravelLegForm
+from itinerary.history import ReadableHistoryAdmin
 from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 from itinerary.timezones import zone_label
 
@@ -52,7 +52,7 @@ class TravelLegAdminForm(ScheduledItemAdminForm):
     arrives_at = LocalDateTimeField(label="Arrives")
 
 
-class ScheduledItemAdmin(SimpleHistoryAdmin):
+class ScheduledItemAdmin(ReadableHistoryAdmin):
     autocomplete_fields = ["delegation", "attendees"]
     readonly_fields = ["uid", "sequence", "created_at", "updated_at"]
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from delegations.models import Member
-from itinerary.schedule import Day, Mission, compose_days, load_mission
+from itinerary.schedule import Day, Mission, compose_days
 
 
 @dataclass(frozen=True)
@@ -76,8 +76,8 @@ def split_days(days: list[Day], today: date) -> tuple[list[Day], list[Day]]:
     return ahead, [day for day in useful if day.date < today]
 
 
-def delegate_page_context(request, member: Member) -> dict:
-    mission = load_mission(member.delegation)
+def delegate_page_context(request, member: Member, mission: Mission) -> dict:
+    """The page of one member, from `mission` (what delegates see: the latest release)."""
     today = _today_where_they_are(mission)
     upcoming, earlier = split_days(compose_days(mission, member=member), today)
     return {

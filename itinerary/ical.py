@@ -21,7 +21,6 @@ from django.urls import reverse
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 
 from delegations.models import Member
-from itinerary.models import DeletedItem, FeedWithdrawal
 from itinerary.schedule import Entry, Mission, with_city
 from itinerary.timezones import zone
 
@@ -128,10 +127,11 @@ def _names(organisations) -> str:
     )
 
 
-def feed_event(
-    entry: Entry, mission: Mission, *, url: str, withdrawn_at: datetime | None = None
-) -> FeedEvent:
-    """The public facts of a meeting or leg. Never staff notes, booking references, e-mails or phones."""
+def feed_event(entry: Entry, mission: Mission, *, url: str, cancelled: bool = False) -> FeedEvent:
+    """The public facts of a meeting or leg. Never staff notes, booking references, e-mails or phones.
+
+    `cancelled`: sent as cancelled whatever its status (deleted since, or the member taken off it).
+    """
     item = entry.item
     lines = []
     if entry.is_leg:
@@ -166,35 +166,20 @@ def feed_event(
     if item.status == "tentative":
         lines.append("Tentative: not yet confirmed.")
     geo = (float(city.latitude), float(city.longitude)) if city.latitude is not None else None
-    stamp = max(item.updated_at, withdrawn_at) if withdrawn_at else item.updated_at
     return FeedEvent(
         uid=item.ical_uid,
         summary=summary,
         start=entry.local_start,
         end=entry.local_end,
         sequence=item.sequence,
-        status="CANCELLED" if withdrawn_at else STATUS[item.status],
-        stamp=stamp,
+        status="CANCELLED" if cancelled else STATUS[item.status],
+        stamp=item.updated_at,
         created=item.created_at,
         location=location,
         geo=geo,
         description="\n".join(lines),
         url=url,
         categories=categories,
-    )
-
-
-def deleted_event(item: DeletedItem) -> FeedEvent:
-    return FeedEvent(
-        uid=item.ical_uid,
-        summary=item.summary,
-        start=item.starts_at.astimezone(zone(item.start_timezone)),
-        end=item.ends_at.astimezone(zone(item.end_timezone)),
-        sequence=item.sequence,
-        status="CANCELLED",
-        stamp=item.deleted_at,
-        created=item.created_at,
-        description="Removed from the programme.",
     )
 
 
@@ -294,36 +279,38 @@ def _absolute(path: str) -> str:
 
 
 def delegation_feed(mission: Mission) -> Feed:
+    """Every item of a released mission, and a cancelled copy of each one deleted since."""
     delegation = mission.delegation
     schedule_url = _absolute(reverse("schedule", args=[delegation.slug]))
     events = [feed_event(entry, mission, url=f"{schedule_url}#{entry.key}") for entry in mission.entries]
-    events += [deleted_event(item) for item in DeletedItem.objects.filter(delegation=delegation)]
+    events += [feed_event(entry, mission, url=schedule_url, cancelled=True) for entry in mission.gone]
     return _calendar(
         name=delegation.name,
         description=delegation.summary,
         calendar_uid=f"delegation-{delegation.pk}@{settings.FEED_UID_DOMAIN}",
         url=schedule_url,
         events=events,
-        changed=[delegation.updated_at],
+        changed=[mission.as_of or delegation.updated_at],
     )
 
 
 def member_feed(mission: Mission, member: Member) -> Feed:
-    """The member's items, whole-delegation items, and cancelled copies of what they were taken off."""
+    """The member's items, whole-delegation items, and cancelled copies of what they were taken off
+    and of what was deleted since an earlier release."""
     page_url = _absolute(reverse("delegate-page", args=[member.feed_token]))
     events = [
         feed_event(entry, mission, url=f"{page_url}#{entry.key}") for entry in mission.entries_for(member)
     ]
-    withdrawals = {
-        (f"leg-{w.leg_id}" if w.leg_id else f"meeting-{w.meeting_id}"): w.withdrawn_at
-        for w in FeedWithdrawal.objects.filter(member=member)
-    }
-    for entry in mission.entries:
-        if entry.key in withdrawals and not entry.attends(member.pk):
-            events.append(feed_event(entry, mission, url=page_url, withdrawn_at=withdrawals[entry.key]))
-    for item in DeletedItem.objects.filter(delegation=mission.delegation):
-        if not item.attendee_ids or member.pk in item.attendee_ids:
-            events.append(deleted_event(item))
+    events += [
+        feed_event(entry, mission, url=page_url, cancelled=True)
+        for entry in mission.entries
+        if member.pk in mission.withdrawn.get(entry.key, ()) and not entry.attends(member.pk)
+    ]
+    events += [
+        feed_event(entry, mission, url=page_url, cancelled=True)
+        for entry in mission.gone
+        if entry.attends(member.pk) or member.pk in mission.withdrawn.get(entry.key, ())
+    ]
     delegation = mission.delegation
     return _calendar(
         name=f"{delegation.name}: {member.full_name}",
@@ -331,5 +318,5 @@ def member_feed(mission: Mission, member: Member) -> Feed:
         calendar_uid=f"member-{member.pk}@{settings.FEED_UID_DOMAIN}",
         url=page_url,
         events=events,
-        changed=[delegation.updated_at, member.updated_at],
+        changed=[mission.as_of or delegation.updated_at],
     )

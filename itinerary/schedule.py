@@ -148,12 +148,21 @@ class Entry:
 
 @dataclass
 class Mission:
-    """Everything about one delegation that the schedule, conflicts and feeds need."""
+    """Everything about one delegation that the schedule, conflicts and feeds need.
+
+    Composed from the working copy (`load_mission`) or read back from a release
+    (`publishing.snapshot.mission_from_snapshot`), which adds what calendars must still be told:
+    items deleted since an earlier release (`gone`) and, per item key, the members taken off it
+    (`withdrawn`); `as_of` is when the release was published.
+    """
 
     delegation: Delegation
     members: list[Member]
     stays: list[Stay]
     entries: list[Entry]
+    gone: list[Entry] = field(default_factory=list)
+    withdrawn: dict[str, frozenset[int]] = field(default_factory=dict)
+    as_of: datetime | None = None
 
     @cached_property
     def members_by_id(self) -> dict[int, Member]:

@@ -3,9 +3,9 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from delegations import views as delegation_views
-from itinerary import public_views
 from itinerary import views as itinerary_views
 from missionplanner import views
+from publishing import delegate_views as public_views
 
 handler500 = "missionplanner.views.server_error"
 

@@ -48,6 +48,9 @@ def _item(entry: Entry) -> dict:
         **_fields(item, LEG_FIELDS if is_leg else MEETING_FIELDS),
         "counterpart_ids": [organisation.pk for organisation in entry.counterparts],
         "attendee_ids": sorted(entry.attendee_ids),
+        "withdrawn_ids": [],  # members taken off it since an earlier release: see _follow
+        "created_at": item.created_at.isoformat(),
+        "updated_at": item.updated_at.isoformat(),
     }
 
 
@@ -84,8 +87,32 @@ def snapshot_of(mission: Mission, *, previous: dict | None = None) -> dict:
         "items": items,
     }
     if previous:
+        _follow(snapshot, previous)
         _keep_deleted_items(snapshot, previous)
     return snapshot
+
+
+def _follow(snapshot: dict, previous: dict) -> None:
+    """Carry what calendars were told before into the new snapshot.
+
+    - Members taken off an item (or off a whole-delegation item narrowed to others) stay listed in
+      `withdrawn_ids`, so their personal feed keeps a cancelled copy until they are put back on.
+    - An item whose public facts did not change keeps its change time: a staff-only edit (notes,
+      booking reference) changes nothing delegates see, so it makes no release.
+    """
+    before = {item["uid"]: item for item in previous["items"]}
+    active_before = {row["id"] for row in previous["members"] if row["is_active"]}
+    active_now = {row["id"] for row in snapshot["members"] if row["is_active"]}
+    members_now = {row["id"] for row in snapshot["members"]}
+    for item in snapshot["items"]:
+        old = before.get(item["uid"])
+        if old is None:
+            continue
+        had = set(old["attendee_ids"]) or active_before
+        has = set(item["attendee_ids"]) or active_now
+        item["withdrawn_ids"] = sorted(((had | set(old["withdrawn_ids"])) - has) & members_now)
+        if {**item, "updated_at": old["updated_at"]} == old:
+            item["updated_at"] = old["updated_at"]
 
 
 def _pk(obj) -> int:
@@ -114,8 +141,13 @@ def _keep_deleted_items(snapshot: dict, previous: dict) -> None:
     snapshot["items"].sort(key=lambda item: (item["starts_at"], item["ends_at"], item["uid"]))
 
 
-def mission_from_snapshot(delegation: Delegation, snapshot: dict) -> Mission:
-    """A `Mission` of unsaved model instances, for the code that composes days, feeds and pages."""
+def mission_from_snapshot(
+    delegation: Delegation, snapshot: dict, *, as_of: datetime | None = None
+) -> Mission:
+    """A `Mission` of unsaved model instances, for the code that composes days, feeds and pages.
+
+    Items deleted since an earlier release come as `gone`, to be sent to calendars as cancelled.
+    """
     if snapshot.get("format") != FORMAT:
         raise ValueError(f"Unknown snapshot format {snapshot.get('format')!r}.")
     cities = {row["id"]: City(**row) for row in snapshot["cities"]}
@@ -135,9 +167,14 @@ def mission_from_snapshot(delegation: Delegation, snapshot: dict) -> Mission:
         )  # fmt: skip
         stay.city = cities[row["city_id"]]
         stays.append(stay)
-    entries = [_entry(delegation, row, cities, organisations) for row in snapshot["items"]]
+    entries, gone, withdrawn = [], [], {}
+    for row in snapshot["items"]:
+        entry = _entry(delegation, row, cities, organisations)
+        (gone if row["deleted"] else entries).append(entry)
+        if row["withdrawn_ids"]:
+            withdrawn[entry.key] = frozenset(row["withdrawn_ids"])
     entries.sort(key=lambda entry: (entry.starts_at, entry.ends_at, entry.key))
-    return Mission(delegation, members, stays, entries)
+    return Mission(delegation, members, stays, entries, gone=gone, withdrawn=withdrawn, as_of=as_of)
 
 
 def _entry(delegation, row: dict, cities: dict, organisations: dict) -> Entry:
@@ -147,6 +184,8 @@ def _entry(delegation, row: dict, cities: dict, organisations: dict) -> Entry:
         "uid": row["uid"],
         "sequence": row["sequence"],
         "status": row["status"],
+        "created_at": datetime.fromisoformat(row["created_at"]),
+        "updated_at": datetime.fromisoformat(row["updated_at"]),
     }
     starts_at, ends_at = datetime.fromisoformat(row["starts_at"]), datetime.fromisoformat(row["ends_at"])
     if row["type"] == "leg":
@@ -159,6 +198,5 @@ def _entry(delegation, row: dict, cities: dict, organisations: dict) -> Entry:
             **common, starts_at=starts_at, ends_at=ends_at, **{name: row[name] for name in MEETING_FIELDS}
         )
         item.city = cities[row["city_id"]]
-    item.deleted_in_release = row["deleted"]
     counterparts = tuple(organisations[pk] for pk in row["counterpart_ids"] if pk in organisations)
     return Entry.of(item, frozenset(row["attendee_ids"]), counterparts)

@@ -13,6 +13,7 @@ from hypothesis.extra.django import TestCase
 from delegations.models import Member, Organisation
 from itinerary.ical import _text
 from itinerary.models import City, Meeting, Stay, TravelLeg
+from publishing.release import release_publish
 from tests.factories import CityFactory, DelegationFactory, MemberFactory, UserFactory
 from tests.feeds.parsers import icaljs_raw
 
@@ -75,6 +76,7 @@ class StaffFormsTest(TestCase):
             return
         meeting = Meeting.objects.get(pk=Meeting.objects.latest("pk").pk)
         schedule = self.client.get(reverse("schedule", args=[self.delegation.slug])).content.decode()
+        release_publish(delegation=self.delegation, notify=False)
         page = self.client.get(reverse("delegate-page", args=[self.member.feed_token])).content.decode()
         for html in (schedule, page):
             self.assertNotIn("<script>alert", html)
@@ -149,6 +151,7 @@ class StaffFormsTest(TestCase):
         if response.status_code == 200:
             self.assertEqual(TravelLeg.objects.count(), before)
         else:
+            release_publish(delegation=self.delegation, notify=False)
             feed = self.client.get(reverse("delegation-calendar", args=[self.delegation.feed_token])).content
             self.assertEqual(len(icalendar.Calendar.from_ical(feed).walk("VEVENT")), before + 1)
 
@@ -198,6 +201,7 @@ def test_hostile_titles_saved_together_still_parse_in_icaljs(db, client):
             delegation=delegation, city=city, title=text, description=text, venue=text,
             starts_at=f"2016-10-{10 + n}T01:00:00Z", ends_at=f"2016-10-{10 + n}T02:00:00Z",
         )  # fmt: skip
+    release_publish(delegation=delegation, notify=False)
     feed = client.get(reverse("delegation-calendar", args=[delegation.feed_token])).content
     events = icaljs_raw(feed)["events"]
     assert sorted(e["summary"] for e in events) == sorted(_text(text) for text in nasty)

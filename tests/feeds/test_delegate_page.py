@@ -7,6 +7,7 @@ import pytest
 import zxingcpp
 from django.urls import reverse
 
+from publishing.release import release_publish
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -42,6 +43,7 @@ def member():
     )
     someone_else = MeetingFactory(delegation=delegation, city=beijing, title="Private dinner")
     someone_else.attendees.add(MemberFactory(delegation=delegation))
+    release_publish(delegation=delegation, notify=False)
     return member
 
 
@@ -133,14 +135,30 @@ def test_delegate_page_shows_the_whole_trip_before_and_after_the_mission(client,
         assert content.index("Forum") < content.index("MOFCOM")
 
 
-def test_delegate_page_shows_a_change_at_once_despite_the_cache(client, member):
+def test_delegate_page_shows_a_release_at_once_despite_the_cache(client, member):
     from itinerary.models import Meeting
 
     assert "MOFCOM" in _page(client, member).content.decode()
     meeting = Meeting.objects.get(title="MOFCOM")
     meeting.title = "MOFCOM, moved to the afternoon"
     meeting.save()
-    assert "MOFCOM, moved to the afternoon" in _page(client, member).content.decode()
+    assert "moved to the afternoon" not in _page(client, member).content.decode()  # not published yet
+    release_publish(delegation=member.delegation, note="The ministry asked for the afternoon.")
+    content = _page(client, member).content.decode()
+    assert "MOFCOM, moved to the afternoon" in content
+    what_changed = content[content.index('id="what-changed"') : content.index('id="add-to-calendar"')]
+    assert "The ministry asked for the afternoon." in what_changed
+    assert "Now called “MOFCOM, moved to the afternoon” (was “MOFCOM”)." in what_changed
+
+
+def test_whats_changed_lists_only_the_members_own_changes(client, member):
+    from itinerary.models import Meeting
+
+    private = Meeting.objects.get(title="Private dinner")
+    private.venue = "Da Dong"
+    private.save()
+    release_publish(delegation=member.delegation)
+    assert 'id="what-changed"' not in _page(client, member).content.decode()
 
 
 def test_page_links_follow_the_address_the_page_was_reached_at_unless_site_url_is_set(
@@ -309,7 +327,9 @@ def korea_member():
     MeetingFactory(
         delegation=delegation, city=busan, title="BEXCO", starts_at=local(busan, "2016-10-24 14:00")
     )
-    return MemberFactory(delegation=delegation)
+    member = MemberFactory(delegation=delegation)
+    release_publish(delegation=delegation, notify=False)
+    return member
 
 
 def _day(content: str, heading: str) -> str:

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from delegations.tokens import rotate_member_tokens
 from itinerary.models import ItemStatus, Meeting, TravelLeg
+from publishing.release import release_publish
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -54,13 +55,49 @@ def mission():
     return delegation, items
 
 
-def _get(client, delegation=None, member=None, **headers):
+def _get(client, delegation=None, member=None, publish=True, **headers):
+    """The feed as a calendar client fetches it, after staff published what the test set up."""
+    if publish:
+        release_publish(delegation=delegation or member.delegation, notify=False)
     url = (
         reverse("member-calendar", args=[member.feed_token])
         if member
         else reverse("delegation-calendar", args=[delegation.feed_token])
     )
     return client.get(url, headers=headers)
+
+
+def test_staff_edits_reach_the_feeds_only_when_published(client, mission):
+    delegation, items = mission
+    before = _get(client, delegation)
+    setattr_save(items["beijing"], "title", "MOFCOM (moved)")
+    unpublished = _get(client, delegation, publish=False, If_None_Match=before["ETag"])
+    assert unpublished.status_code == 304
+    assert _get(client, delegation, publish=False).content == before.content
+    published = _get(client, delegation)
+    assert published["ETag"] != before["ETag"]
+    assert b"MOFCOM (moved)" in published.content
+
+
+def test_a_feed_before_anything_is_published_is_an_empty_calendar(client, mission):
+    delegation, _ = mission
+    response = _get(client, delegation, publish=False)
+    assert response.status_code == 200
+    assert with_icalendar(response.content) == {}
+
+
+def test_sequence_never_goes_down_from_release_to_release(client, mission):
+    delegation, items = mission
+    uid = items["beijing"].ical_uid
+    sequences = []
+    for hour in ("10:30", "11:30"):
+        items["beijing"].starts_at = local(items["beijing"].city, f"2016-10-26 {hour}")
+        items["beijing"].ends_at = items["beijing"].starts_at + timedelta(hours=1)
+        items["beijing"].save()
+        sequences.append(with_icalendar(_get(client, delegation).content)[uid][3])
+    items["beijing"].delete()
+    sequences.append(with_icalendar(_get(client, delegation).content)[uid][3])
+    assert sequences == sorted(set(sequences))
 
 
 def _expected(item):
@@ -299,6 +336,7 @@ def test_a_deleted_item_stays_in_the_feeds_as_cancelled(client, mission, parser)
     member = MemberFactory(delegation=delegation)
     leg = TravelLeg.objects.get(pk=items["flight"].pk)
     uid, start = leg.ical_uid, leg.departs_at
+    assert PARSERS[parser](_get(client, member=member).content)[uid][2] == "CONFIRMED"  # subscribers have it
     leg.delete()
     for body in (_get(client, delegation).content, _get(client, member=member).content):
         start_read, _, status, sequence = PARSERS[parser](body)[uid]
@@ -347,6 +385,7 @@ def test_a_whole_delegation_meeting_narrowed_to_one_member_leaves_the_others_fee
     delegation, items = mission
     avdis, other = MemberFactory(delegation=delegation), MemberFactory(delegation=delegation)
     meeting = Meeting.objects.get(pk=items["sacramento_pdt"].pk)
+    assert with_icalendar(_get(client, member=other).content)[meeting.ical_uid][2] == "CONFIRMED"
     meeting.attendees.set([avdis])
     assert with_icalendar(_get(client, member=other).content)[meeting.ical_uid][2] == "CANCELLED"
     assert with_icalendar(_get(client, member=avdis).content)[meeting.ical_uid][2] == "CONFIRMED"
@@ -418,9 +457,10 @@ def _queries(client, **target) -> int:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
+    release_publish(delegation=target.get("delegation") or target["member"].delegation, notify=False)
     cache.clear()  # a cold build, the most queries a feed ever takes
     with CaptureQueriesContext(connection) as captured:
-        assert _get(client, **target).status_code == 200
+        assert _get(client, publish=False, **target).status_code == 200
     return len(captured)
 
 
@@ -441,9 +481,9 @@ def test_an_unchanged_feed_costs_one_query_for_a_304_and_one_from_the_cache(
     delegation, _ = mission
     etag = _get(client, delegation)["ETag"]
     with django_assert_num_queries(1):
-        assert _get(client, delegation, If_None_Match=etag).status_code == 304
+        assert _get(client, delegation, publish=False, If_None_Match=etag).status_code == 304
     with django_assert_num_queries(1):
-        assert _get(client, delegation).status_code == 200
+        assert _get(client, delegation, publish=False).status_code == 200
 
 
 @pytest.mark.parametrize(

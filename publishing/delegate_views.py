@@ -1,4 +1,7 @@
-"""Pages and feeds for delegates: no login, the secret token in the URL is the key."""
+"""Pages and feeds for delegates: no login, the secret token in the URL is the key.
+
+They show the latest release (publishing.released), never the working copy.
+"""
 
 import hashlib
 
@@ -14,9 +17,10 @@ from django.views.decorators.http import require_safe
 
 from delegations.models import Delegation, Member
 from itinerary.delegate_page import delegate_page_context, site_base
-from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp, member_feed_stamp
+from itinerary.feed_stamps import cached_body
 from itinerary.ical import delegation_feed, member_feed
-from itinerary.schedule import load_mission
+from publishing.released import ReleasedStamp, delegation_stamp, member_stamp, released_mission
+from publishing.whats_new import recent_changes_for
 
 NO_REFERRER = "no-referrer"
 CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
@@ -51,7 +55,7 @@ def _client_has(request, etag: str) -> bool:
     return sent == etag or etag in (tag.strip().removeprefix("W/") for tag in sent.split(","))
 
 
-def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -> HttpResponse:
+def _calendar_response(request, stamp: ReleasedStamp | None, build, filename: str) -> HttpResponse:
     """404, 304 when the client's copy is current, or the feed (from the cache when it can)."""
     if stamp is None:
         return _no_such_calendar()
@@ -82,10 +86,11 @@ def _calendar_response(request, stamp: FeedStamp | None, build, filename: str) -
 @transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def delegation_calendar(request, token: str):
-    stamp = delegation_feed_stamp(token)
+    stamp = delegation_stamp(token)
 
     def build() -> bytes:
-        return delegation_feed(load_mission(Delegation.objects.get(pk=stamp.delegation_id))).body
+        delegation = Delegation.objects.get(pk=stamp.delegation_id)
+        return delegation_feed(released_mission(delegation, stamp.release_id)).body
 
     return _calendar_response(request, stamp, build, f"{stamp.slug}.ics" if stamp else "")
 
@@ -94,11 +99,11 @@ def delegation_calendar(request, token: str):
 @transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def member_calendar(request, token: str):
-    stamp = member_feed_stamp(token)
+    stamp = member_stamp(token)
 
     def build() -> bytes:
         member = Member.objects.select_related("delegation").get(pk=stamp.member_id)
-        return member_feed(load_mission(member.delegation), member).body
+        return member_feed(released_mission(member.delegation, stamp.release_id), member).body
 
     return _calendar_response(request, stamp, build, f"{stamp.slug}-itinerary.ics" if stamp else "")
 
@@ -107,16 +112,18 @@ def member_calendar(request, token: str):
 @transaction.non_atomic_requests  # read-only: no BEGIN/COMMIT round trips around a 304
 @require_safe
 def delegate_page(request, token: str):
-    """The member's page, rendered once per change of their itinerary (and at least hourly, for "Today")."""
-    stamp = member_feed_stamp(token)
+    """The member's page, rendered once per release (and at least hourly, for "Today")."""
+    stamp = member_stamp(token)
     if stamp is None:
         return _no_such_page(request)
 
     def build() -> bytes:
         member = Member.objects.select_related("delegation").get(pk=stamp.member_id)
-        return render_to_string(
-            "itinerary/delegate_page.html", delegate_page_context(request, member)
-        ).encode()
+        context = delegate_page_context(
+            request, member, released_mission(member.delegation, stamp.release_id)
+        )
+        context["recent_changes"] = recent_changes_for(member)
+        return render_to_string("itinerary/delegate_page.html", context).encode()
 
     hour = timezone.now().strftime("%Y%m%d%H")
     # Its links point where the page was reached, so the address is part of what it is keyed by.

@@ -1,0 +1,52 @@
+"""The "What changed" box on a delegate's page: their own changes in the latest releases."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+
+from delegations.models import Member
+from itinerary.timezones import zone, zone_label
+from publishing.changes import Changes, changes_between
+from publishing.models import Release
+
+LOOK_BACK = 10  # releases read (automatic publishing makes many small ones)
+SHOWN = 3  # releases shown
+
+
+@dataclass(frozen=True)
+class ReleaseChanges:
+    release: Release
+    changes: Changes
+    when: str  # "Tue 25 Oct, 14:05 CST, UTC+8": where the delegation was when it was published
+
+
+def _published_when(release: Release) -> str:
+    """The time of publishing in the zone of the city the delegation was staying in, else its home's."""
+    cities = {row["id"]: row for row in release.snapshot["cities"]}
+    tz = zone(release.snapshot["delegation"]["home_timezone"])
+    for stay in release.snapshot["stays"]:
+        local = release.published_at.astimezone(zone(cities[stay["city_id"]]["timezone"]))
+        if stay["arrival_date"] <= local.date().isoformat() <= stay["departure_date"]:
+            tz = local.tzinfo
+            break
+    local = release.published_at.astimezone(tz)
+    return f"{local:%a} {local.day} {local:%b, %H:%M} {zone_label(local)}"
+
+
+def recent_changes_for(member: Member) -> list[ReleaseChanges]:
+    """Up to three latest releases that changed this member's itinerary, newest first.
+
+    The first release of a mission is where it starts, not a change: it is never listed.
+    """
+    releases = list(
+        Release.objects.filter(delegation_id=member.delegation_id).order_by("-number")[: LOOK_BACK + 1]
+    )
+    found = []
+    for newer, older in pairwise(releases):
+        mine = changes_between(older.snapshot, newer.snapshot).for_member(member.pk)
+        if mine.items or mine.stays:
+            found.append(ReleaseChanges(newer, mine, _published_when(newer)))
+            if len(found) == SHOWN:
+                break
+    return found

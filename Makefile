@@ -41,12 +41,26 @@ demo: migrate
 	$(BIN)/python manage.py load_demo_missions --demo-user
 
 # Feeds carry absolute links built from SITE_URL (pages use the address they were reached at):
-# unless it is set, it follows PORT.
+# unless it is set, it follows PORT. A task worker runs beside the server (notices to delegates are
+# sent by it), and e-mail goes to files in MAIL_DIR. Ctrl+C reaches both: the worker finishes the
+# task in hand and the shell waits for it; if the server stops otherwise, the worker is sent TERM.
+MAIL_DIR ?= var/mail
+RUN_ENV = SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" TASKS_BACKEND=database \
+	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
+	DJANGO_EMAIL_FILE_PATH="$(abspath $(MAIL_DIR))"
 run: demo
+	@mkdir -p $(MAIL_DIR)
 	@echo ""
 	@echo "Mission Planner: open http://127.0.0.1:$(PORT)/ (administration at http://127.0.0.1:$(PORT)/admin/)"
+	@echo "Background tasks: manage.py db_worker runs beside the server; Ctrl+C stops both."
+	@echo "E-mail to delegates is not sent: each message is a file in $(abspath $(MAIL_DIR))/"
 	@echo ""
-	SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	@$(RUN_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	stop_worker="kill $$worker"; \
+	trap '$$stop_worker 2>/dev/null; wait $$worker' EXIT; \
+	trap 'stop_worker=true; exit 130' INT; \
+	trap 'exit 143' TERM; \
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 lint: install
 	$(BIN)/ruff check .

@@ -78,3 +78,16 @@ def env_cache(name: str, default: str = "locmem://") -> dict:
         config["LOCATION"] = rest or "missionplanner"
         config["OPTIONS"] = {"MAX_ENTRIES": 2000}
     return config
+
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
+
+
+def env_redis_url(name: str, default: str = "") -> str:
+    """A Redis URL (redis://host:6379/0, rediss://… with TLS, unix:///run/redis.sock), or `default`."""
+    raw = os.environ.get(name, "").strip() or default
+    if raw and not raw.startswith(_REDIS_SCHEMES):
+        raise ImproperlyConfigured(
+            f"{name} must look like redis://host:6379/0 (or rediss://…, unix://…); got {raw!r}."
+        )
+    return raw

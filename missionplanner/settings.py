@@ -9,7 +9,7 @@ from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
 from import_export.formats.base_formats import CSV, XLSX
 
-from missionplanner.env import env_bool, env_cache, env_choice, env_int, env_list, env_str
+from missionplanner.env import env_bool, env_cache, env_choice, env_int, env_list, env_redis_url, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -190,22 +190,51 @@ IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # JSON, YAML and the rest stay off: nobody here opens them, and each is one more parser for uploads.
 IMPORT_EXPORT_FORMATS = [CSV, XLSX]
 
+# E-mail (notices to delegates) goes through Django's backends: the console with DEBUG on, SMTP
+# otherwise. `make run` writes each message to a file under DJANGO_EMAIL_FILE_PATH instead.
 EMAIL_BACKEND = env_str(
     "DJANGO_EMAIL_BACKEND",
     "django.core.mail.backends.console.EmailBackend"
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )
+EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
+EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
+EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = env_str("DJANGO_EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = env_bool("DJANGO_EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("DJANGO_EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("Set DJANGO_EMAIL_USE_TLS (STARTTLS) or DJANGO_EMAIL_USE_SSL, not both.")
+# Without a timeout a mail server that accepts the connection and then stalls holds a worker forever;
+# a send that times out is recorded on the notice and retried (publishing.notices).
+EMAIL_TIMEOUT = env_int("DJANGO_EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DJANGO_DEFAULT_FROM_EMAIL", "Mission Planner <missions@localhost>")
 
 # Background work (sending notices) through the Django tasks API. "database": the django-tasks-db
-# backend, run by `manage.py db_worker` (make run starts one); "immediate": in the request, for
-# tests and one-off scripts.
+# backend, run by `manage.py db_worker` (make run starts one); "rq": RQ on Redis, run by
+# `manage.py rqworker --job-class django_tasks_rq.Job --with-scheduler default`; "immediate": in the
+# request, for tests and one-off scripts. See README, "Background work and e-mail".
 TASKS_BACKENDS = {
     "database": "django_tasks_db.DatabaseBackend",
+    "rq": "django_tasks_rq.RQBackend",
     "immediate": "django_tasks.backends.immediate.ImmediateBackend",
 }
-TASKS = {"default": {"BACKEND": TASKS_BACKENDS[env_choice("TASKS_BACKEND", "database", TASKS_BACKENDS)]}}
+TASKS_BACKEND = env_choice("TASKS_BACKEND", "database", TASKS_BACKENDS)
+TASKS = {"default": {"BACKEND": TASKS_BACKENDS[TASKS_BACKEND]}}
+# RQ's queues live in Redis: TASKS_REDIS_URL, else REDIS_URL. Keep them apart from a Redis cache
+# (another database number, e.g. /1) so clearing the cache never drops queued notices.
+TASKS_REDIS_URL = env_redis_url("TASKS_REDIS_URL", env_redis_url("REDIS_URL"))
+RQ_QUEUES = {"default": {"URL": TASKS_REDIS_URL}} if TASKS_REDIS_URL else {}
+if TASKS_BACKEND == "rq":
+    if not TASKS_REDIS_URL:
+        raise ImproperlyConfigured(
+            "TASKS_BACKEND=rq needs a Redis server: set TASKS_REDIS_URL (or REDIS_URL), "
+            "e.g. redis://localhost:6379/1."
+        )
+    # django_rq brings `manage.py rqworker` and the queues RQBackend enqueues on.
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 # Automatic publishing: a member's notice waits until the edits have been quiet this long, so a
 # burst of saves ends in one notice.
 NOTICE_QUIET_MINUTES = env_int("NOTICE_QUIET_MINUTES", 5)

@@ -1,18 +1,42 @@
+import os
+
 import pytest
 
 
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "redis: needs a Redis server at REDIS_URL, which it writes to (CI's PostgreSQL pass starts one)",
+    )
+
+
+# What the header says when a run lacks the server a marker needs.
+_SERVERS_NEEDED = {
+    "postgresql": "PostgreSQL-only tests left out on SQLite; CI runs them on PostgreSQL.",
+    "redis": "Redis tests left out without REDIS_URL; CI runs them in its PostgreSQL pass, with Redis.",
+}
+
+
 def pytest_collection_modifyitems(config, items):
-    """PostgreSQL-only tests (concurrency, database faults) leave the SQLite pass; CI's PostgreSQL
-    pass runs them. They are deselected, not skipped, and the header says how many."""
+    """PostgreSQL-only tests (concurrency, database faults) leave the SQLite pass, and Redis tests
+    (RQ workers, a cache shared by processes) leave any run without REDIS_URL; CI's PostgreSQL pass
+    runs both. They are deselected, not skipped, and the header says how many."""
     from django.conf import settings
 
-    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    missing = set()
+    if not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        missing.add("postgresql")
+    if not os.environ.get("REDIS_URL"):
+        missing.add("redis")
+    left_out = [item for item in items if any(item.get_closest_marker(marker) for marker in missing)]
+    if not left_out:
         return
-    postgres_only = [item for item in items if item.get_closest_marker("postgresql")]
-    if postgres_only:
-        config.hook.pytest_deselected(items=postgres_only)
-        items[:] = [item for item in items if not item.get_closest_marker("postgresql")]
-        print(f"\n{len(postgres_only)} PostgreSQL-only tests left out on SQLite; CI runs them on PostgreSQL.")
+    config.hook.pytest_deselected(items=left_out)
+    items[:] = [item for item in items if not any(item.get_closest_marker(marker) for marker in missing)]
+    for marker, message in _SERVERS_NEEDED.items():
+        count = sum(1 for item in left_out if item.get_closest_marker(marker))
+        if marker in missing and count:
+            print(f"\n{count} {message}")
 
 
 def pytest_report_header(config):

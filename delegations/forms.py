@@ -40,7 +40,7 @@ class DelegationForm(VersionedModelForm):
         model = Delegation
         fields = [
             "name", "slug", "summary", "organiser", "start_date", "end_date", "home_timezone",
-            "travel_buffer_minutes", "staff",
+            "travel_buffer_minutes", "publish_automatically", "staff",
         ]  # fmt: skip
         widgets = {
             "start_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),

@@ -6,6 +6,7 @@ from delegations import views as delegation_views
 from itinerary import views as itinerary_views
 from missionplanner import views
 from publishing import delegate_views as public_views
+from publishing import views as publishing_views
 
 handler500 = "missionplanner.views.server_error"
 
@@ -40,6 +41,10 @@ delegation_patterns = [
     path("legs/<int:pk>/delete/", i.TravelLegDeleteView.as_view(), name="leg-delete"),
     path("deleted/", i.DeletedItemsView.as_view(), name="deleted-items"),
     path("deleted/<str:kind>/<int:history_id>/restore/", i.ItemRestoreView.as_view(), name="item-restore"),
+    path("publish/", publishing_views.PublishView.as_view(), name="publish"),
+    path("releases/", publishing_views.ReleaseListView.as_view(), name="release-list"),
+    path("notices/", publishing_views.NoticeListView.as_view(), name="notice-list"),
+    path("notices/<int:pk>/resend/", publishing_views.NoticeResendView.as_view(), name="notice-resend"),
 ]
 
 urlpatterns = [

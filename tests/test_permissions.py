@@ -8,7 +8,9 @@ from tests.factories import (
     DelegationFactory,
     MeetingFactory,
     MemberFactory,
+    NoticeFactory,
     OrganisationFactory,
+    ReleaseFactory,
     StayFactory,
     TravelLegFactory,
     UserFactory,
@@ -41,6 +43,10 @@ GUARDS = {
     "delegation-rotate-token": "mission",
     "deleted-items": "mission",
     "item-restore": "mission-post",
+    "publish": "mission",  # GET: what would change; POST: publish (nothing pending: a message)
+    "release-list": "mission",
+    "notice-list": "mission",
+    "notice-resend": "mission-post",
     "delegate-page": "token",
     "member-calendar": "token",
     "delegation-calendar": "token",
@@ -110,6 +116,8 @@ READ_ONLY = {
     "organisation-list",
     "city-list",
     "deleted-items",
+    "release-list",
+    "notice-list",
 }
 
 
@@ -148,6 +156,7 @@ def world():
         "leg": TravelLegFactory(delegation=delegation),
         "organisation": OrganisationFactory(),
         "city": CityFactory(name="Unused city"),
+        "notice": NoticeFactory(release=ReleaseFactory(delegation=delegation)),
     }
     own = UserFactory(username="own")
     delegation.staff.add(own)
@@ -167,13 +176,26 @@ def world():
 
 def _url(name, objects):
     kwargs = {}
+    if name == "notice-resend":
+        return reverse(name, args=[objects["delegation"].slug, objects["notice"].pk])
     if name == "item-restore":
         return reverse(name, args=[objects["delegation"].slug, "meeting", objects["deleted_meeting"]])
     if GUARDS[name] == "token":
         token = objects["delegation" if name == "delegation-calendar" else "member"].feed_token
         return reverse(name, kwargs={"token": token})
     if name.startswith(
-        ("delegation-", "schedule", "member-", "stay-", "meeting-", "leg-", "deleted-")
+        (
+            "delegation-",
+            "schedule",
+            "member-",
+            "stay-",
+            "meeting-",
+            "leg-",
+            "deleted-",
+            "publish",
+            "release-",
+            "notice-",
+        )
     ) and name not in ("delegation-create",):
         kwargs["slug"] = objects["delegation"].slug
     prefix = name.split("-")[0]

@@ -1,0 +1,126 @@
+"""Staff pages of releases: publish what changed, the release history, and the notices sent."""
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.views import View
+from django.views.generic import ListView, TemplateView
+
+from delegations.scoping import DelegationScopedMixin
+from publishing.changes import changes_between
+from publishing.models import Notice
+from publishing.notices import subject_for
+from publishing.release import pending_changes, release_publish
+from publishing.tasks import send_notice
+
+
+class PublishView(DelegationScopedMixin, TemplateView):
+    """GET: what the next release changes, for everyone and per member; POST: publish it."""
+
+    template_name = "publishing/publish.html"
+
+    def get_context_data(self, **kwargs):
+        changes = pending_changes(self.delegation)
+        per_member = []
+        for member in self.delegation.members.filter(is_active=True).order_by("full_name"):
+            mine = changes.for_member(member.pk)
+            if mine.items or mine.stays:
+                per_member.append((member, subject_for(self.delegation.name, mine), mine))
+        return super().get_context_data(
+            changes=changes, per_member=per_member, latest=self.delegation.releases.first(), **kwargs
+        )
+
+    def post(self, request, *args, **kwargs):
+        note = request.POST.get("note", "")[:2000]
+        release = release_publish(delegation=self.delegation, note=note, by=request.user)
+        if release is None:
+            messages.info(request, "Nothing to publish: delegates already see the current schedule.")
+            return redirect("publish", self.delegation.slug)
+        told = release.notices.count()
+        messages.success(
+            request,
+            f"Published update {release.number}. "
+            + (
+                f"{told} member{'s' if told != 1 else ''} notified."
+                if told
+                else "Nobody's own itinerary changed."
+            ),
+        )
+        return redirect("release-list", self.delegation.slug)
+
+
+class ReleaseListView(DelegationScopedMixin, TemplateView):
+    """The latest releases with their notes and changes; any two compared (?compare=3&with=7)."""
+
+    template_name = "publishing/release_list.html"
+    shown = 20
+
+    def get_context_data(self, **kwargs):
+        releases = self.delegation.releases.select_related("published_by").order_by("-number")
+        recent = list(
+            releases.annotate(
+                sent=Count("notices", filter=Q(notices__status=Notice.Status.SENT)), told=Count("notices")
+            )[: self.shown + 1]
+        )
+        listed = [
+            (release, changes_between(earlier.snapshot if earlier else None, release.snapshot))
+            for release, earlier in zip(recent[: self.shown], [*recent[1:], None], strict=False)
+        ]
+        return super().get_context_data(
+            listed=listed,
+            comparison=self._comparison(releases),
+            numbers=list(releases.values_list("number", flat=True)),
+            more=max(0, releases.count() - self.shown),
+            **kwargs,
+        )
+
+    def _comparison(self, releases):
+        older, newer = self.request.GET.get("compare", ""), self.request.GET.get("with", "")
+        if not (older.isdigit() and newer.isdigit()):
+            return None
+        a, b = sorted((int(older), int(newer)))
+        found = {release.number: release for release in releases.filter(number__in=[a, b])}
+        if a == b or len(found) != 2:
+            return None
+        return a, b, changes_between(found[a].snapshot, found[b].snapshot)
+
+
+class NoticeListView(DelegationScopedMixin, ListView):
+    template_name = "publishing/notice_list.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        return (
+            Notice.objects.filter(release__delegation=self.delegation)
+            .select_related("member", "release")
+            .order_by("-release__number", "member__full_name")
+        )
+
+    def get_context_data(self, **kwargs):
+        counts = dict(
+            Notice.objects.filter(release__delegation=self.delegation)
+            .values_list("status")
+            .annotate(n=Count("id"))
+        )
+        return super().get_context_data(counts=counts, statuses=Notice.Status, **kwargs)
+
+
+class NoticeResendView(DelegationScopedMixin, View):
+    """Send one notice again (a failed one, or to an address corrected since)."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        notice = get_object_or_404(
+            Notice.objects.select_related("member"), pk=kwargs["pk"], release__delegation=self.delegation
+        )
+        if not notice.member.email:
+            messages.error(request, f"{notice.member.full_name} has no e-mail address: add one first.")
+        else:
+            Notice.objects.filter(pk=notice.pk).update(
+                email=notice.member.email, status=Notice.Status.PENDING, last_error=""
+            )
+            send_notice.enqueue(notice_id=notice.pk)
+            messages.success(request, f"Sending the notice to {notice.member.full_name} again.")
+        return redirect(reverse("notice-list", args=[self.delegation.slug]))

@@ -14,7 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from delegations.models import Member
 from tests.browser.csp import settle, watch_for_csp_violations
-from tests.factories import MemberFactory, UserFactory
+from tests.factories import MemberFactory, NoticeFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -65,11 +65,17 @@ def every_admin_page(user) -> list[str]:
     return [path for path in paths if path]
 
 
-def test_every_admin_page_runs_under_the_content_security_policy_without_violations(page, live_server):
+def test_every_admin_page_runs_under_the_content_security_policy_without_violations(
+    page, live_server, settings
+):
     from itinerary.demo_missions import load_demo_missions
+    from publishing.tasks import send_notice
 
     load_demo_missions()
     Group.objects.create(name="Trade office staff")
+    # A notice, and its task queued in the database backend, so their admin pages have rows to show.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    send_notice.enqueue(notice_id=NoticeFactory().pk)
     root = UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
     violations = watch_for_csp_violations(page)
 

@@ -128,6 +128,49 @@ def count_queries(client, url: str, before=None) -> int:
     return len(captured)
 
 
+PUBLISH_CHANGES = 50
+
+
+def bench_publishing(args, release_publish) -> tuple[float, dict]:
+    """Publishing a release with notices: a mission of 1,000 meetings and 60 members, 50 items moved.
+
+    Each run moves 50 meetings (some for everyone, some for three members), then publishes with
+    notices (created in one insert, their sending tasks queued in the database backend).
+    """
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.large_mission import build_large_mission
+    from itinerary.models import Meeting
+
+    def mission(slug, meetings):
+        delegation = build_large_mission(slug=slug, meetings=meetings, legs=2, members=args.members)
+        release_publish(delegation=delegation, notify=False)
+        return delegation
+
+    def move(delegation, count):
+        for meeting in Meeting.objects.filter(delegation=delegation).order_by("pk")[:count]:
+            meeting.starts_at += timedelta(minutes=5)
+            meeting.ends_at += timedelta(minutes=5)
+            meeting.save()
+
+    large = mission("bench-publish-1000", args.meetings)
+    publish_ms = median_ms(
+        lambda: release_publish(delegation=large, note="Moved"),
+        args.repeat,
+        before=lambda: move(large, PUBLISH_CHANGES),
+    )
+    counts = {}
+    for size, delegation in ((10, mission("bench-publish-10", 10)), (1000, large)):
+        move(delegation, 10)
+        with CaptureQueriesContext(connection) as captured:
+            release_publish(delegation=delegation, note="Moved")
+        counts[f"publish_queries_{size}"] = len(captured)
+    return publish_ms, counts
+
+
 def main() -> None:
     args = parse_args()
     setup_django(args.use_database_url)
@@ -139,6 +182,7 @@ def main() -> None:
     from bench.large_mission import build_agency_missions, build_large_mission
     from itinerary import ical
     from itinerary.models import Meeting
+    from publishing.release import release_publish
 
     def cold():
         cache.clear()
@@ -149,6 +193,8 @@ def main() -> None:
     large = build_large_mission(
         slug="bench-large", meetings=args.meetings, legs=args.legs, members=args.members
     )
+    release_publish(delegation=small, notify=False)  # delegates see releases: publish what was built
+    release_publish(delegation=large, notify=False)
     member = large.members.order_by("pk")[1]
     user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench")
     client, staff = Client(), Client()
@@ -170,6 +216,7 @@ def main() -> None:
     def change_one_item():
         meeting.title = f"Meeting renamed at {time.perf_counter_ns()}"
         meeting.save()
+        release_publish(delegation=large, notify=False)
 
     warm_feed_ms = median_ms(lambda: client.get(feed_url), args.repeat, before=change_one_item)
     cached_feed_ms = median_ms(lambda: client.get(feed_url), args.repeat)
@@ -215,6 +262,8 @@ def main() -> None:
     archive_ms = median_ms(lambda: planner_client.get(f"{dashboard_url}?archive=1&page=2"), args.repeat)
     queries["dashboard_queries_1"] = count_queries(solo_client, dashboard_url, cache.clear)
     queries["dashboard_queries_100"] = count_queries(planner_client, dashboard_url, cache.clear)
+    publish_ms, publish_queries = bench_publishing(args, release_publish)
+    queries.update(publish_queries)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
     result = {
@@ -239,6 +288,7 @@ def main() -> None:
         "dashboard_ms": round(dashboard_ms, 2),
         "dashboard_cold_ms": round(dashboard_cold_ms, 2),
         "dashboard_archive_ms": round(archive_ms, 2),
+        "publish_ms": round(publish_ms, 2),
         **queries,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "database": os.environ["DATABASE_URL"].split(":", 1)[0],
@@ -268,12 +318,14 @@ def main() -> None:
         ("Delegate page, cold cache", f"{delegate_page_cold_ms:.1f} ms", ""),
         (
             "Queries feed / personal / schedule / page at 10",
-            " / ".join(str(queries[k]) for k in queries if k.endswith("_10")),
+            " / ".join(str(queries[k]) for k in queries if k.endswith("_10") and not k.startswith("publish")),
             "",
         ),
         (
             "... at 1000",
-            " / ".join(str(queries[k]) for k in queries if k.endswith("_1000")),
+            " / ".join(
+                str(queries[k]) for k in queries if k.endswith("_1000") and not k.startswith("publish")
+            ),
             "must equal the above",
         ),
         (
@@ -286,6 +338,16 @@ def main() -> None:
         (
             "Dashboard queries (cold), 1 / all missions",
             f"{queries['dashboard_queries_1']} / {queries['dashboard_queries_100']}",
+            "must be equal",
+        ),
+        (
+            f"Publish: {args.meetings} meetings, {args.members} members, {PUBLISH_CHANGES} changed",
+            f"{publish_ms:.1f} ms",
+            "target < 1,000 ms",
+        ),
+        (
+            "Publish queries at 10 / 1000 meetings",
+            f"{queries['publish_queries_10']} / {queries['publish_queries_1000']}",
             "must be equal",
         ),
         ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),

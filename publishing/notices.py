@@ -73,6 +73,7 @@ def _as_json(changes: Changes, note: str) -> dict:
 @transaction.atomic
 def notices_create(release: Release) -> list[Notice]:
     """One notice per member whose own itinerary changed since the last release with notices."""
+    started = timezone.now()
     delegation = release.delegation
     base = (
         Release.objects.filter(delegation=delegation, noticed=True, number__lt=release.number)
@@ -87,23 +88,24 @@ def notices_create(release: Release) -> list[Notice]:
         delegation=delegation, number__gt=base.number if base else 0, number__lte=release.number
     ).exclude(note="")
     note = "\n\n".join(notes.order_by("number").values_list("note", flat=True))
-    created = []
+    rows = []
     for member in delegation.members.filter(is_active=True).order_by("full_name"):
         mine = changes.for_member(member.pk)
-        if not (mine.items or mine.stays):
-            continue
-        notice, is_new = Notice.objects.get_or_create(
-            release=release,
-            member=member,
-            defaults={
-                "subject": subject_for(delegation.name, mine),
-                "changes": _as_json(mine, note),
-                "email": member.email,
-                "status": Notice.Status.PENDING if member.email else Notice.Status.NO_EMAIL,
-            },
-        )
-        if is_new:
-            created.append(notice)
+        if mine.items or mine.stays:
+            rows.append(
+                Notice(
+                    release=release,
+                    member=member,
+                    subject=subject_for(delegation.name, mine),
+                    changes=_as_json(mine, note),
+                    email=member.email,
+                    status=Notice.Status.PENDING if member.email else Notice.Status.NO_EMAIL,
+                )
+            )
+    # One insert for all; a notice that already exists for this member and release stays as it was
+    # (the unique constraint), so a second run sends nobody anything twice.
+    Notice.objects.bulk_create(rows, ignore_conflicts=True)
+    created = list(Notice.objects.filter(release=release, created_at__gte=started).select_related("member"))
     to_send = [notice.pk for notice in created if notice.status == Notice.Status.PENDING]
     if to_send:
         from publishing import tasks

@@ -26,6 +26,9 @@ KEYS = {
     "dashboard_queries_1",
     "dashboard_queries_100",
     "peak_rss_mb",
+    "publish_ms",
+    "publish_queries_10",
+    "publish_queries_1000",
 }
 
 
@@ -65,4 +68,5 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
     assert figures["feed_queries_10"] == figures["feed_queries_1000"]
     assert figures["dashboard_missions"] == 6 and figures["dashboard_ms"] > 0
     assert figures["dashboard_queries_1"] == figures["dashboard_queries_100"]
+    assert figures["publish_ms"] > 0 and figures["publish_queries_10"] == figures["publish_queries_1000"]
     assert "Delegation feed, cold cache" in result.stdout

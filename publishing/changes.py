@@ -204,7 +204,14 @@ def _differences(before: _Side, after: _Side) -> list[tuple[str, str]]:
         local = new.get("address_local") or new.get("venue_local")
         where = f"{after.place} ({local})" if local and not after.is_leg else after.place
         found.append(("place", f"{'Route' if after.is_leg else 'Place'}: {before.place} → {where}."))
-    if before.title != after.title and not (after.is_leg and before.place != after.place):
+    if after.is_leg:
+        was_number = " ".join(part for part in (old["carrier"], old["number"]) if part)
+        now_number = " ".join(part for part in (new["carrier"], new["number"]) if part)
+        if was_number != now_number:
+            found.append(
+                ("changed", f"Now {now_number or 'no carrier given'} (was {was_number or 'none given'}).")
+            )
+    elif before.title != after.title:
         found.append(("changed", f"Now called “{after.title}” (was “{before.title}”)."))
     if old["status"] != new["status"] and before.is_live and after.is_live:
         found.append(("changed", f"Now {new['status']} (was {old['status']})."))

@@ -8,7 +8,15 @@ import pytest
 from itinerary.schedule import load_mission
 from publishing.changes import changes_between
 from publishing.snapshot import mission_from_snapshot, snapshot_of
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, StayFactory, local
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    TravelLegFactory,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -193,3 +201,17 @@ def test_a_snapshot_holds_nothing_staff_only(delegation, beijing):
     text = json.dumps(snap(delegation), ensure_ascii=False)
     for secret in ("kim@example.org", "+82 10 1234 5678", "vegetarian", "bring the gifts"):
         assert secret not in text
+
+
+def test_a_travel_leg_changed_says_what_changed_on_it(delegation, beijing):
+    leg = TravelLegFactory(delegation=delegation, destination=beijing)  # Air China CA 986, SFO → PEK
+    before = snap(delegation)
+    leg.number = "CA 988"
+    leg.arrives_at = local(beijing, "2016-10-24 17:40")
+    leg.save()
+    change = only_change(before, snap(delegation))
+    assert change.title == "Air China CA 988 San Francisco → Beijing"
+    assert change.lines == (
+        "Lengthened by 45 min: now ends Mon 24 Oct 16:55 → 17:40 CST, UTC+8.",
+        "Now Air China CA 988 (was Air China CA 986).",
+    )

@@ -189,13 +189,12 @@ def _differences(before: _Side, after: _Side) -> list[tuple[str, str]]:
         found.append(("moved", moved + "."))
     elif old["ends_at"] != new["ends_at"]:
         minutes = int((after.local_end - before.local_end).total_seconds() // 60)
-        how = "Lengthened" if minutes > 0 else "Shortened"
-        found.append(
-            (
-                "retimed",
-                f"{how} by {_duration(minutes)}: now ends {_move(before.local_end, after.local_end)}.",
-            )
-        )
+        ends = _move(before.local_end, after.local_end)
+        if after.is_leg:
+            line = f"Arrives {_duration(minutes)} {'later' if minutes > 0 else 'earlier'}: {ends}."
+        else:
+            line = f"{'Lengthened' if minutes > 0 else 'Shortened'} by {_duration(minutes)}: now ends {ends}."
+        found.append(("retimed", line))
     if (
         before.place != after.place
         or old.get("venue_local") != new.get("venue_local")

@@ -212,6 +212,6 @@ def test_a_travel_leg_changed_says_what_changed_on_it(delegation, beijing):
     change = only_change(before, snap(delegation))
     assert change.title == "Air China CA 988 San Francisco → Beijing"
     assert change.lines == (
-        "Lengthened by 45 min: now ends Mon 24 Oct 16:55 → 17:40 CST, UTC+8.",
+        "Arrives 45 min later: Mon 24 Oct 16:55 → 17:40 CST, UTC+8.",
         "Now Air China CA 988 (was Air China CA 986).",
     )

@@ -5,11 +5,9 @@ import shlex
 import socket
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
@@ -22,23 +20,10 @@ from delegations.models import Member
 from delegations.tokens import rotate_member_tokens
 from itinerary.models import Meeting
 from tests.factories import MeetingFactory, MemberFactory
+from tests.threads import in_threads
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 ROOT = Path(__file__).resolve().parent.parent
-
-
-def _in_threads(count: int, work):
-    barrier = threading.Barrier(count)
-
-    def run(n):
-        try:
-            barrier.wait(timeout=10)
-            return work(n)
-        finally:
-            connection.close()  # each thread has its own connection; give it back
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
 
 
 def test_concurrent_changes_each_raise_the_sequence_exactly_once():
@@ -50,7 +35,7 @@ def test_concurrent_changes_each_raise_the_sequence_exactly_once():
         item.ends_at += timedelta(minutes=n + 1)
         item.save()
 
-    _in_threads(8, move)
+    in_threads(8, move)
     meeting.refresh_from_db()
     assert meeting.sequence == 8
 
@@ -76,7 +61,7 @@ def test_rotating_a_token_while_feeds_are_fetched_never_serves_a_half_state():
                     b"END:VCALENDAR\r\n"
                 )
 
-    _in_threads(4, fetch_or_rotate)
+    in_threads(4, fetch_or_rotate)
     assert set(codes) <= {200, 404} and 404 in codes
     assert Client().get(url).status_code == 404
     member.refresh_from_db()

@@ -1,12 +1,9 @@
 """Two people edit the same thing: the later save is refused, says who changed what and when in local
 time, and lets the user keep theirs or their own field by field (missionplanner/concurrency.py)."""
 
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
@@ -22,6 +19,7 @@ from tests.factories import (
     UserFactory,
     local,
 )
+from tests.threads import in_threads
 
 
 @pytest.fixture
@@ -398,20 +396,6 @@ def test_a_change_by_update_query_is_refused_too(mission, planner):
     assert member.full_name == "Theirs"
 
 
-def _in_threads(count: int, work):
-    barrier = threading.Barrier(count)
-
-    def run(n):
-        try:
-            barrier.wait(timeout=10)
-            return work(n)
-        finally:
-            connection.close()  # each thread has its own connection; give it back
-
-    with ThreadPoolExecutor(count) as pool:
-        return list(pool.map(run, range(count)))
-
-
 @pytest.mark.postgresql
 @pytest.mark.django_db(transaction=True)
 def test_two_people_saving_the_same_meeting_at_once_one_wins_the_other_is_refused():
@@ -431,7 +415,7 @@ def test_two_people_saving_the_same_meeting_at_once_one_wins_the_other_is_refuse
         response = client.post(url, {**opened, "venue": f"Venue of editor {n}"})
         return response.status_code, response.content.decode()
 
-    results = _in_threads(2, save)
+    results = in_threads(2, save)
     assert sorted(code for code, _ in results) == [200, 302]
     refused = next(body for code, body in results if code == 200)
     assert "changed this meeting in another tab or window" in refused  # the same user, twice

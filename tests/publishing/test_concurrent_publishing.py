@@ -7,7 +7,7 @@ from publishing.models import Notice, Release
 from publishing.notices import notices_create
 from publishing.release import release_publish
 from tests.factories import MeetingFactory, MemberFactory
-from tests.test_postgresql import _in_threads
+from tests.threads import in_threads
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +21,7 @@ def test_two_publishes_at_once_make_one_release_and_one_notice_per_member():
     meeting.venue = "China World"
     meeting.save()
 
-    results = _in_threads(6, lambda n: release_publish(delegation=delegation, note=f"from {n}"))
+    results = in_threads(6, lambda n: release_publish(delegation=delegation, note=f"from {n}"))
     published = [release for release in results if release is not None]
     assert len(published) == 1  # the others found nothing left to publish
     assert list(Release.objects.filter(delegation=delegation).values_list("number", flat=True)) == [2, 1]
@@ -44,5 +44,5 @@ def test_notices_for_one_release_written_twice_at_once_go_out_once():
     def write(n):
         return len(notices_create(Release.objects.get(pk=release.pk)))
 
-    _in_threads(4, write)
+    in_threads(4, write)
     assert Notice.objects.filter(release=release, member=kim).count() == 1

@@ -32,7 +32,14 @@ $(LIBICAL):
 	apt-get update -qq
 	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-gi gir1.2-ical-3.0 >/dev/null
 
-install: $(INSTALLED) node_modules/.package-lock.json
+# The briefing book (WeasyPrint) lays text out with Pango and prints Chinese in Noto Sans CJK.
+PANGO := /usr/lib/$(shell uname -m)-linux-gnu/libpango-1.0.so.0
+CJK_FONT := /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc
+$(PANGO) $(CJK_FONT):
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-noto-cjk >/dev/null
+
+install: $(INSTALLED) node_modules/.package-lock.json $(PANGO) $(CJK_FONT)
 
 migrate: install
 	$(BIN)/python manage.py migrate --noinput

@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from briefing import views as briefing_views
 from delegations import views as delegation_views
 from itinerary import views as itinerary_views
 from missionplanner import views
@@ -45,6 +46,8 @@ delegation_patterns = [
     path("releases/", publishing_views.ReleaseListView.as_view(), name="release-list"),
     path("notices/", publishing_views.NoticeListView.as_view(), name="notice-list"),
     path("notices/<int:pk>/resend/", publishing_views.NoticeResendView.as_view(), name="notice-resend"),
+    path("briefing.pdf", briefing_views.staff_book, name="briefing"),
+    path("briefing/", briefing_views.staff_book_print, name="briefing-print"),
 ]
 
 urlpatterns = [
@@ -66,5 +69,12 @@ urlpatterns = [
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
     path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
     path("my/<str:token>/", public_views.delegate_page, name="delegate-page"),
+    path("my/<str:token>/briefing.pdf", briefing_views.delegate_book, name="delegate-briefing"),
+    path(
+        "my/<str:token>/briefing/",
+        briefing_views.delegate_book,
+        {"as_pdf": False},
+        name="delegate-briefing-print",
+    ),
     path("admin/", admin.site.urls),
 ]

@@ -47,9 +47,13 @@ GUARDS = {
     "release-list": "mission",
     "notice-list": "mission",
     "notice-resend": "mission-post",
+    "briefing": "mission",
+    "briefing-print": "mission",
     "delegate-page": "token",
     "member-calendar": "token",
     "delegation-calendar": "token",
+    "delegate-briefing": "token",
+    "delegate-briefing-print": "token",
     "stay-create": "mission",
     "stay-edit": "mission",
     "stay-delete": "mission",
@@ -118,6 +122,8 @@ READ_ONLY = {
     "deleted-items",
     "release-list",
     "notice-list",
+    "briefing",
+    "briefing-print",
 }
 
 
@@ -195,6 +201,7 @@ def _url(name, objects):
             "publish",
             "release-",
             "notice-",
+            "briefing",
         )
     ) and name not in ("delegation-create",):
         kwargs["slug"] = objects["delegation"].slug

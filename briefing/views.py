@@ -1,0 +1,137 @@
+"""The briefing book's pages: a PDF and the same template as a print view in the browser.
+
+Each is built once per state of what it shows and then served from the cache: a delegate's book per
+release (publishing.released's stamp), the staff book per feed stamp of the working copy, which moves
+with every edit (itinerary.feed_stamps) and per latest release, which its footer names.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from django.contrib.auth.decorators import login_not_required
+from django.db import transaction
+from django.http import Http404, HttpResponse
+from django.template.loader import render_to_string
+from django.views import View
+from django.views.decorators.http import require_safe
+
+from briefing.book import Edition, compose_book
+from briefing.pdf import html_to_pdf, stylesheet_urls
+from delegations.models import Member
+from delegations.scoping import DelegationScopedMixin
+from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
+from itinerary.schedule import load_mission
+from publishing.delegate_views import NO_REFERRER, _no_such_page
+from publishing.models import Release
+from publishing.released import member_stamp, released_mission
+
+BOOK_FORMAT = "1"  # bump when the code changes what a book looks like
+
+
+def _paper(request) -> str:
+    return "letter" if request.GET.get("paper") == "letter" else "a4"
+
+
+def _render(book, *, paper: str, as_pdf: bool) -> bytes:
+    html = render_to_string(
+        "briefing/book.html",
+        {
+            "book": book,
+            "paper": paper,
+            "stylesheets": stylesheet_urls(paper, for_pdf=as_pdf),
+            "as_pdf": as_pdf,
+        },
+    )
+    return html_to_pdf(html) if as_pdf else html.encode()
+
+
+def _respond(body: bytes, *, as_pdf: bool, filename: str) -> HttpResponse:
+    if as_pdf:
+        response = HttpResponse(body, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="{filename}"'
+    else:
+        response = HttpResponse(body)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@login_not_required
+@transaction.non_atomic_requests
+@require_safe
+def delegate_book(request, token: str, as_pdf: bool = True):
+    """The member's own book, from the latest release; a wrong token gets the delegate page's 404."""
+    stamp = member_stamp(token)
+    if stamp is None:
+        return _no_such_page(request)
+    paper = _paper(request)
+
+    def build() -> bytes:
+        member = Member.objects.select_related("delegation__organiser").get(pk=stamp.member_id)
+        release = (
+            Release.objects.filter(pk=stamp.release_id).values_list("number", "published_at").first()
+            if stamp.release_id
+            else None
+        )
+        edition = Edition(*(release or (None, None)), working_copy=False)
+        mission = released_mission(member.delegation, stamp.release_id)
+        # The released copy of the member: the name and title delegates were shown.
+        reader = mission.members_by_id.get(member.pk, member)
+        book = compose_book(mission, member=reader, staff=False, edition=edition)
+        return _render(book, paper=paper, as_pdf=as_pdf)
+
+    variant = f"briefing-{BOOK_FORMAT}-{paper}-{'pdf' if as_pdf else 'html'}"
+    response = _respond(
+        cached_body(stamp, build, variant=variant), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
+    )
+    response["Referrer-Policy"] = NO_REFERRER  # the token must not leave in a Referer
+    return response
+
+
+class StaffBookView(DelegationScopedMixin, View):
+    """The whole delegation's book (or one member's, ?member=N) from the working copy, for staff.
+
+    The delegation is looked up before the method is checked, so outsiders get a 404 for any method.
+    """
+
+    as_pdf = True
+    http_method_names = ["get", "head"]
+
+    def get(self, request, slug: str):
+        delegation, paper = self.delegation, _paper(request)
+        member_id = request.GET.get("member", "")
+        if member_id and not member_id.isdigit():
+            raise Http404("No such member.")
+        latest = (
+            Release.objects.filter(delegation=delegation)
+            .order_by("-number")
+            .values_list("number", "published_at")
+            .first()
+        )
+        stamp: FeedStamp = delegation_feed_stamp(delegation.feed_token)
+
+        def build() -> bytes:
+            mission = load_mission(delegation)
+            member = None
+            if member_id:
+                member = mission.members_by_id.get(int(member_id))
+                if member is None:
+                    raise Http404("No such member.")
+            edition = Edition(*(latest or (None, None)), working_copy=True)
+            book = compose_book(mission, member=member, staff=True, edition=edition)
+            return _render(book, paper=paper, as_pdf=self.as_pdf)
+
+        # The footer names the latest release, which publishing does not move the stamp for.
+        variant = hashlib.sha256(
+            repr(("staff-briefing", BOOK_FORMAT, paper, self.as_pdf, member_id, latest)).encode()
+        ).hexdigest()[:24]
+        return _respond(
+            cached_body(stamp, build, variant=variant),
+            as_pdf=self.as_pdf,
+            filename=f"{delegation.slug}-briefing.pdf",
+        )
+
+
+# Read-only: no SAVEPOINT round trips around a cached book.
+staff_book = transaction.non_atomic_requests(StaffBookView.as_view())
+staff_book_print = transaction.non_atomic_requests(StaffBookView.as_view(as_pdf=False))

@@ -206,3 +206,14 @@ def test_staff_book_costs_the_same_queries_for_two_or_twenty_meetings(
         client.get(url)
     with django_assert_max_num_queries(5):  # session, user, delegation, release, stamp: the cache answers
         client.get(url)
+
+
+def test_delegate_page_and_overview_link_to_the_books(client, mission):
+    delegation, avdis, _ = mission
+    release_publish(delegation=delegation, notify=False)
+    page = client.get(reverse("delegate-page", args=[avdis.feed_token])).content.decode()
+    assert f'href="{reverse("delegate-briefing", args=[avdis.feed_token])}"' in page
+    overview = _staff_client(client, delegation).get(reverse("delegation-overview", args=[delegation.slug]))
+    html = overview.content.decode()
+    assert f'href="{reverse("briefing", args=[delegation.slug])}"' in html
+    assert f'href="{reverse("briefing", args=[delegation.slug])}?member={avdis.pk}"' in html

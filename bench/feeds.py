@@ -42,6 +42,9 @@ def parse_args():
     parser.add_argument(
         "--use-database-url", action="store_true", help="use DATABASE_URL instead of a temp SQLite"
     )
+    # Internal: print one briefing book in this fresh process (see bench_briefing).
+    parser.add_argument("--briefing-child", choices=["delegate", "staff"], help=argparse.SUPPRESS)
+    parser.add_argument("--briefing-target", help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -171,8 +174,85 @@ def bench_publishing(args, release_publish) -> tuple[float, dict]:
     return publish_ms, counts
 
 
+def bench_briefing(args) -> dict:
+    """The briefing book, each kind in a fresh process of its own, so each has its own peak memory.
+
+    A delegate's book of the 2016 demo mission (from its release 1): the first request of the
+    process, then from the cache; and the staff book of the generated mission, once (a cold build
+    of 1,000 meetings takes seconds, so it is not repeated).
+    """
+    from delegations.models import Member
+    from itinerary.demo_missions import load_demo_missions
+
+    load_demo_missions()  # published: release 1
+    delegate = Member.objects.get(full_name="Panorea Avdis")
+    delegate_book = _briefing_in_child("delegate", delegate.feed_token, args.fast_repeat)
+    staff_book = _briefing_in_child("staff", "bench-large", 0)
+    return {
+        "briefing_delegate_ms": delegate_book["ms"],
+        "briefing_delegate_first_ms": delegate_book["first_ms"],
+        "briefing_cached_ms": delegate_book["cached_ms"],
+        "briefing_delegate_pages_kb": delegate_book["kb"],
+        "briefing_staff_1000_ms": staff_book["ms"],
+        "briefing_staff_1000_kb": staff_book["kb"],
+        "briefing_delegate_rss_mb": delegate_book["rss_mb"],
+        "briefing_staff_rss_mb": staff_book["rss_mb"],
+        "briefing_peak_rss_mb": max(delegate_book["rss_mb"], staff_book["rss_mb"]),
+    }
+
+
+def _briefing_in_child(kind: str, target: str, repeat: int) -> dict:
+    """Run this script as --briefing-child on the same database; its last line is its JSON."""
+    import subprocess
+
+    command = [sys.executable, __file__, "--use-database-url", "--briefing-child", kind]
+    # "=": a token may start with "-", which argparse would take for an option.
+    command += [f"--briefing-target={target}", f"--fast-repeat={repeat}"]
+    result = subprocess.run(command, capture_output=True, text=True, check=False, env=os.environ.copy())
+    if result.returncode != 0:
+        raise RuntimeError(f"briefing {kind} failed:\n{result.stderr[-3000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def briefing_child(args) -> None:
+    """One book: the first request of this process (fonts loaded and all); for the delegate's, then
+    with the cache cleared in this warm process, and from the cache."""
+    setup_django(use_database_url=True)
+    from django.contrib.auth import get_user_model
+    from django.core.cache import cache
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    if args.briefing_child == "staff":
+        client.force_login(get_user_model().objects.get(username="bench"))
+        url = reverse("briefing", args=[args.briefing_target])
+    else:
+        url = reverse("delegate-briefing", args=[args.briefing_target])
+    started = time.perf_counter()
+    response = client.get(url)
+    first_ms = (time.perf_counter() - started) * 1000
+    assert response.status_code == 200 and response["Content-Type"] == "application/pdf", response
+    cold_ms = cached_ms = None
+    if args.fast_repeat:
+        # Cold cache in a process that has printed before (fonts loaded), as a server's would be.
+        cold_ms = median_ms(lambda: client.get(url), 1, before=cache.clear)
+        cached_ms = median_ms(lambda: client.get(url), args.fast_repeat)
+    figures = {
+        "first_ms": round(first_ms, 1),
+        "ms": round(cold_ms if cold_ms is not None else first_ms, 1),
+        "cached_ms": None if cached_ms is None else round(cached_ms, 3),
+        "kb": round(len(response.content) / 1024),
+        "rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    print(json.dumps(figures))
+
+
 def main() -> None:
     args = parse_args()
+    if args.briefing_child:
+        briefing_child(args)
+        return
     setup_django(args.use_database_url)
     from django.contrib.auth import get_user_model
     from django.core.cache import cache
@@ -263,6 +343,7 @@ def main() -> None:
     queries["dashboard_queries_1"] = count_queries(solo_client, dashboard_url, cache.clear)
     queries["dashboard_queries_100"] = count_queries(planner_client, dashboard_url, cache.clear)
     publish_ms, publish_queries = bench_publishing(args, release_publish)
+    briefing = bench_briefing(args)
     queries.update(publish_queries)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
@@ -289,6 +370,7 @@ def main() -> None:
         "dashboard_cold_ms": round(dashboard_cold_ms, 2),
         "dashboard_archive_ms": round(archive_ms, 2),
         "publish_ms": round(publish_ms, 2),
+        **briefing,
         **queries,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "database": os.environ["DATABASE_URL"].split(":", 1)[0],
@@ -349,6 +431,22 @@ def main() -> None:
             "Publish queries at 10 / 1000 meetings",
             f"{queries['publish_queries_10']} / {queries['publish_queries_1000']}",
             "must be equal",
+        ),
+        (
+            "Briefing book of a delegate (demo), cold cache",
+            f"{briefing['briefing_delegate_ms']:.0f} ms",
+            f"target < 3,000 ms; {briefing['briefing_delegate_rss_mb']:.0f} MB peak",
+        ),
+        (
+            "... the first request of a fresh process",
+            f"{briefing['briefing_delegate_first_ms']:.0f} ms",
+            "fonts loaded on the way",
+        ),
+        ("... from the cache", f"{briefing['briefing_cached_ms']:.3f} ms", "target < 5 ms"),
+        (
+            f"Staff briefing book, {args.meetings} meetings",
+            f"{briefing['briefing_staff_1000_ms']:.0f} ms",
+            f"target < 60,000 ms; {briefing['briefing_staff_rss_mb']:.0f} MB peak (target < 1,024)",
         ),
         ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),
     ]

@@ -7,11 +7,15 @@ request, not even to this server. Fonts come from fontconfig; the print CSS name
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from django.contrib.staticfiles import finders
 from django.templatetags.static import static
-from weasyprint import HTML, URLFetcher
+
+# WeasyPrint logs each step of each book at INFO ("Step 5 - Creating layout - Page 12"): not news.
+# It is imported when the first book is printed, not by every process that loads the URLs.
+logging.getLogger("weasyprint.progress").setLevel(logging.WARNING)
 
 STYLESHEETS = {
     "a4": ("css/briefing.css", "css/briefing-a4.css"),
@@ -28,6 +32,8 @@ def stylesheet_urls(paper: str, *, for_pdf: bool) -> list[str]:
 
 def html_to_pdf(html: str) -> bytes:
     """The PDF of `html`, whose only outside resources are file:// stylesheets."""
+    from weasyprint import HTML, URLFetcher
+
     fetcher = URLFetcher(allowed_protocols={"file"}, fail_on_errors=True)
     return HTML(
         string=html, base_url=Path(__file__).resolve().parent.as_uri() + "/", url_fetcher=fetcher

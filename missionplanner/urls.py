@@ -4,6 +4,7 @@ from django.urls import include, path
 
 from briefing import views as briefing_views
 from delegations import views as delegation_views
+from itinerary import programme_views
 from itinerary import views as itinerary_views
 from missionplanner import views
 from publishing import delegate_views as public_views
@@ -41,6 +42,10 @@ delegation_patterns = [
     path("legs/<int:pk>/cancel/", i.TravelLegCancelView.as_view(), name="leg-cancel"),
     path("legs/<int:pk>/delete/", i.TravelLegDeleteView.as_view(), name="leg-delete"),
     path("deleted/", i.DeletedItemsView.as_view(), name="deleted-items"),
+    path("programme/", programme_views.ProgrammeView.as_view(), name="programme"),
+    path("programme/import/", programme_views.ProgrammeConfirmView.as_view(), name="programme-import"),
+    path("programme/export/", programme_views.ProgrammeExportView.as_view(), name="programme-export"),
+    path("programme/template/", programme_views.ProgrammeTemplateView.as_view(), name="programme-template"),
     path("deleted/<str:kind>/<int:history_id>/restore/", i.ItemRestoreView.as_view(), name="item-restore"),
     path("publish/", publishing_views.PublishView.as_view(), name="publish"),
     path("releases/", publishing_views.ReleaseListView.as_view(), name="release-list"),

@@ -42,6 +42,10 @@ GUARDS = {
     "member-rotate-token": "mission",  # GET: the confirmation page; POST: rotate
     "delegation-rotate-token": "mission",
     "deleted-items": "mission",
+    "programme": "mission",  # GET: downloads and the upload form; POST: the preview of a file
+    "programme-import": "mission-post",  # the preview's Import button
+    "programme-export": "mission",
+    "programme-template": "mission",
     "item-restore": "mission-post",
     "publish": "mission",  # GET: what would change; POST: publish (nothing pending: a message)
     "release-list": "mission",
@@ -120,6 +124,8 @@ READ_ONLY = {
     "organisation-list",
     "city-list",
     "deleted-items",
+    "programme-export",
+    "programme-template",
     "release-list",
     "notice-list",
     "briefing",
@@ -198,6 +204,7 @@ def _url(name, objects):
             "meeting-",
             "leg-",
             "deleted-",
+            "programme",
             "publish",
             "release-",
             "notice-",

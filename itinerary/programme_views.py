@@ -1,0 +1,116 @@
+"""Staff pages for the programme as a spreadsheet: export, template, upload → preview → confirm.
+
+The table read from an upload travels from the preview to the confirmation signed in the form, and
+is planned again on confirming, so what is saved is checked against the database as it is then.
+"""
+
+from django import forms
+from django.contrib import messages
+from django.core import signing
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.views import View
+from django.views.generic import FormView
+
+from delegations.scoping import DelegationScopedMixin
+from itinerary.programme import (
+    CONTENT_TYPES,
+    UnreadableFile,
+    apply_import,
+    export_file,
+    plan_import,
+    read_spreadsheet,
+    template_file,
+)
+
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024
+SIGNED_FOR = 60 * 60  # seconds a preview may wait before its Import button is refused
+
+
+class ProgrammeUploadForm(forms.Form):
+    file = forms.FileField(label="Spreadsheet (.xlsx or .csv)")
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError("The file is larger than 5 MB.")
+        try:
+            return read_spreadsheet(content=upload.read(), filename=upload.name)
+        except UnreadableFile as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def _salt(delegation) -> str:
+    return f"programme-import:{delegation.pk}"
+
+
+def _download(content: bytes, *, fmt: str, name: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=CONTENT_TYPES[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    return response
+
+
+def _fmt(request) -> str:
+    return "csv" if request.GET.get("format") == "csv" else "xlsx"
+
+
+class ProgrammeView(DelegationScopedMixin, FormView):
+    """GET: downloads and the upload form; POST: the preview of what importing the file does."""
+
+    template_name = "itinerary/programme.html"
+    form_class = ProgrammeUploadForm
+
+    def form_valid(self, form):
+        headers, rows = form.cleaned_data["file"]
+        plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
+        payload = signing.dumps(
+            {"headers": headers, "rows": rows}, salt=_salt(self.delegation), compress=True
+        )
+        return self.render_to_response(
+            self.get_context_data(
+                form=ProgrammeUploadForm(),  # the upload has been read: offer an empty field for the next
+                plan=plan,
+                payload=payload,
+                filename=self.request.FILES["file"].name,
+            ),
+        )
+
+
+class ProgrammeConfirmView(DelegationScopedMixin, View):
+    """POST only: import the previewed table, all or nothing."""
+
+    def post(self, request, *args, **kwargs):
+        try:
+            table = signing.loads(
+                request.POST.get("payload", ""), salt=_salt(self.delegation), max_age=SIGNED_FOR
+            )
+        except signing.BadSignature:
+            messages.error(
+                request, "That preview has expired or is not from this mission: upload the file again."
+            )
+            return redirect("programme", self.delegation.slug)
+        plan = plan_import(delegation=self.delegation, **table)
+        if plan.errors:  # the mission changed since the preview (a member, a city or an item went)
+            context = {"delegation": self.delegation, "form": ProgrammeUploadForm(), "plan": plan}
+            return TemplateResponse(request, ProgrammeView.template_name, context)
+        apply_import(delegation=self.delegation, plan=plan)
+        messages.success(
+            request,
+            f"Imported: {len(plan.new)} new, {len(plan.updated)} changed, {len(plan.unchanged)} unchanged. "
+            "Delegates see the changes once you publish them.",
+        )
+        return redirect("schedule", self.delegation.slug)
+
+
+class ProgrammeExportView(DelegationScopedMixin, View):
+    def get(self, request, *args, **kwargs):
+        fmt = _fmt(request)
+        content = export_file(delegation=self.delegation, fmt=fmt)
+        return _download(content, fmt=fmt, name=f"{self.delegation.slug}-programme")
+
+
+class ProgrammeTemplateView(DelegationScopedMixin, View):
+    def get(self, request, *args, **kwargs):
+        fmt = _fmt(request)
+        return _download(template_file(fmt=fmt), fmt=fmt, name="programme-template")

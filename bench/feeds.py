@@ -248,6 +248,54 @@ def briefing_child(args) -> None:
     print(json.dumps(figures))
 
 
+def bench_board(args, staff, small, large):
+    """The planning board: its data request at 10 and 1,000 meetings, and one move by the endpoint."""
+    from datetime import timedelta
+
+    from django.core.cache import cache
+    from django.urls import reverse
+
+    from itinerary.models import Meeting
+
+    data_url = reverse("board-data", args=[large.slug])
+    # Built once per change of the working copy (cached by its stamp); cold is the first request after one.
+    board_data_cold_ms = median_ms(lambda: staff.get(data_url), args.repeat, before=cache.clear)
+    board_data_ms = median_ms(lambda: staff.get(data_url), args.repeat)
+    queries = {
+        "board_queries_10": count_queries(staff, reverse("board-data", args=[small.slug]), cache.clear),
+        "board_queries_1000": count_queries(staff, data_url, cache.clear),
+    }
+    meeting = Meeting.objects.filter(delegation=large).order_by("pk")[7]
+    local = meeting.starts_at.astimezone(meeting.city.zone).replace(tzinfo=None)
+    moves = iter(range(1_000_000))
+    body = {}
+
+    def next_move():
+        # Back and forth by 15 minutes, each time with the version the last move left.
+        shift = timedelta(minutes=15 * (next(moves) % 2))
+        meeting.refresh_from_db(fields=["updated_at"])
+        body.update(
+            kind="meeting",
+            pk=meeting.pk,
+            version=meeting.updated_at.isoformat(),
+            start=(local + shift).isoformat(),
+            end=(local + shift + timedelta(hours=1)).isoformat(),
+        )
+
+    def move():
+        response = staff.post(
+            reverse("board-move", args=[large.slug]), json.dumps(body), content_type="application/json"
+        )
+        assert response.status_code == 200, response.content
+
+    board_move_ms = median_ms(move, args.repeat, before=next_move)
+    return {
+        "board_data_ms": board_data_ms,
+        "board_data_cold_ms": board_data_cold_ms,
+        "board_move_ms": board_move_ms,
+    }, queries
+
+
 def main() -> None:
     args = parse_args()
     if args.briefing_child:
@@ -343,6 +391,7 @@ def main() -> None:
     queries["dashboard_queries_1"] = count_queries(solo_client, dashboard_url, cache.clear)
     queries["dashboard_queries_100"] = count_queries(planner_client, dashboard_url, cache.clear)
     publish_ms, publish_queries = bench_publishing(args, release_publish)
+    board, board_queries = bench_board(args, staff, small, large)
     briefing = bench_briefing(args)
     queries.update(publish_queries)
     peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -370,8 +419,10 @@ def main() -> None:
         "dashboard_cold_ms": round(dashboard_cold_ms, 2),
         "dashboard_archive_ms": round(archive_ms, 2),
         "publish_ms": round(publish_ms, 2),
+        **{key: round(value, 2) for key, value in board.items()},
         **briefing,
         **queries,
+        **board_queries,
         "peak_rss_mb": round(peak_rss_mb, 1),
         "database": os.environ["DATABASE_URL"].split(":", 1)[0],
     }
@@ -447,6 +498,22 @@ def main() -> None:
             f"Staff briefing book, {args.meetings} meetings",
             f"{briefing['briefing_staff_1000_ms']:.0f} ms",
             f"target < 60,000 ms; {briefing['briefing_staff_rss_mb']:.0f} MB peak (target < 1,024)",
+        ),
+        (
+            f"Planning board data, {args.meetings} meetings",
+            f"{board['board_data_ms']:.1f} ms",
+            "target < 100 ms (cached by the working copy's stamp)",
+        ),
+        ("... built afresh (first request after a change)", f"{board['board_data_cold_ms']:.1f} ms", ""),
+        (
+            "Planning board data queries at 10 / 1000 meetings",
+            f"{board_queries['board_queries_10']} / {board_queries['board_queries_1000']}",
+            "must be equal",
+        ),
+        (
+            "Planning board: one move, with its conflicts",
+            f"{board['board_move_ms']:.1f} ms",
+            "target < 50 ms",
         ),
         ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),
     ]

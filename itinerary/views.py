@@ -1,7 +1,8 @@
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.urls import reverse_lazy
+from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
@@ -12,6 +13,7 @@ from delegations.scoping import (
     ProtectedDeleteView,
     StaffRequiredMixin,
 )
+from itinerary.board import StaleItem, board_json, item_answer, item_move, parse_move
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
 from itinerary.forms import CityForm, MeetingForm, StayForm, TravelLegForm
 from itinerary.history import change_log, deleted_items, item_restore
@@ -200,3 +202,52 @@ class CityUpdateView(StaffRequiredMixin, UpdateView):
 class CityDeleteView(StaffRequiredMixin, ProtectedDeleteView):
     model = City
     success_url = reverse_lazy("city-list")
+
+
+class BoardView(DelegationScopedMixin, TemplateView):
+    """The planning board's page; its blocks come from BoardDataView."""
+
+    template_name = "itinerary/board.html"
+
+
+class BoardDataView(DelegationScopedMixin, View):
+    http_method_names = ["get"]
+
+    def get(self, request, *args, **kwargs):
+        return HttpResponse(board_json(self.delegation), content_type="application/json")
+
+
+class BoardMoveView(DelegationScopedMixin, View):
+    """POST JSON {kind, pk, version, start, end?} with local wall-clock times: 200 with the item and the
+    conflicts, 409 when someone changed it since (with it as it is now), 400 for a time refused."""
+
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        try:
+            move = parse_move(request.body)
+            moved = item_move(delegation=self.delegation, **move)
+        except (ValueError, KeyError, TypeError):
+            return JsonResponse({"error": "The move could not be read."}, status=400)
+        except ObjectDoesNotExist:
+            return JsonResponse({"error": "This item is no longer on the schedule."}, status=404)
+        except ValidationError as error:
+            return JsonResponse({"error": " ".join(error.messages)}, status=400)
+        except StaleItem as stale:
+            answer = item_answer(load_mission(self.delegation), stale.item)
+            return JsonResponse({"error": stale.message, **answer}, status=409)
+        return JsonResponse(item_answer(moved.mission, moved.item))
+
+
+class BoardMeetingCreateView(MeetingCreateView):
+    """Add meeting, prefilled from a range selected on the board (?starts_at=…&ends_at=…&city=…)."""
+
+    def get_initial(self):
+        fields = ("starts_at", "ends_at", "city")
+        return {
+            **super().get_initial(),
+            **{name: self.request.GET[name] for name in fields if name in self.request.GET},
+        }
+
+    def get_success_url(self):
+        return reverse("board", args=[self.delegation.slug])

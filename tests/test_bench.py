@@ -29,6 +29,10 @@ KEYS = {
     "publish_ms",
     "publish_queries_10",
     "publish_queries_1000",
+    "board_data_ms",
+    "board_queries_10",
+    "board_queries_1000",
+    "board_move_ms",
     "briefing_delegate_ms",
     "briefing_staff_1000_ms",
     "briefing_peak_rss_mb",
@@ -73,6 +77,8 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
     assert figures["dashboard_missions"] == 6 and figures["dashboard_ms"] > 0
     assert figures["dashboard_queries_1"] == figures["dashboard_queries_100"]
     assert figures["publish_ms"] > 0 and figures["publish_queries_10"] == figures["publish_queries_1000"]
+    assert figures["board_data_ms"] > 0 and figures["board_queries_10"] == figures["board_queries_1000"]
+    assert figures["board_move_ms"] > 0
     assert figures["briefing_delegate_ms"] > 0 and figures["briefing_staff_1000_ms"] > 0
     assert 0 < figures["briefing_cached_ms"] < figures["briefing_delegate_ms"]
     assert figures["briefing_peak_rss_mb"] > 0

@@ -47,6 +47,10 @@ GUARDS = {
     "programme-export": "mission",
     "programme-template": "mission",
     "item-restore": "mission-post",
+    "board": "mission",
+    "board-data": "mission",
+    "board-move": "mission-json",  # POST only, JSON with the item's version; an empty body moves nothing
+    "board-meeting-create": "mission",
     "publish": "mission",  # GET: what would change; POST: publish (nothing pending: a message)
     "release-list": "mission",
     "notice-list": "mission",
@@ -90,6 +94,12 @@ EXPECTED = {
         **_STAFF_ONLY, "other_staff": "denied", "own_staff": "method", "superuser": "method",
     },
     ("mission-post", "POST"): {**_STAFF_ONLY, "other_staff": "denied", "own_staff": "ok", "superuser": "ok"},
+    ("mission-json", "GET"): {
+        **_STAFF_ONLY, "other_staff": "denied", "own_staff": "method", "superuser": "method",
+    },
+    ("mission-json", "POST"): {
+        **_STAFF_ONLY, "other_staff": "denied", "own_staff": "invalid", "superuser": "invalid",
+    },
     ("shared", "GET"): {**_STAFF_ONLY, "other_staff": "ok", "own_staff": "ok", "superuser": "ok"},
     ("shared", "POST"): {**_STAFF_ONLY, "other_staff": "ok", "own_staff": "ok", "superuser": "ok"},
     ("own", "GET"): {"anonymous": "login", "delegate": "login", "non_staff": "ok", "other_staff": "ok",
@@ -110,6 +120,8 @@ def _outcome(response) -> str:
         return "denied"
     if response.status_code == 405:
         return "method"
+    if response.status_code == 400:
+        return "invalid"
     if response.status_code == 302 and response["Location"].startswith("/accounts/login/"):
         return "login"
     if response.status_code in (200, 204, 302, 304):
@@ -124,6 +136,8 @@ READ_ONLY = {
     "organisation-list",
     "city-list",
     "deleted-items",
+    "board",
+    "board-data",
     "programme-export",
     "programme-template",
     "release-list",
@@ -204,6 +218,7 @@ def _url(name, objects):
             "meeting-",
             "leg-",
             "deleted-",
+            "board",
             "programme",
             "publish",
             "release-",
@@ -268,7 +283,9 @@ def test_every_url_refuses_post_from_outsiders_and_changes_nothing(client, world
     assert objects["meeting"].status == "confirmed"
 
 
-WRITE_URLS = [name for name, guard in GUARDS.items() if guard in ("mission", "mission-post", "shared")]
+WRITE_URLS = [
+    name for name, guard in GUARDS.items() if guard in ("mission", "mission-post", "mission-json", "shared")
+]
 
 
 @pytest.mark.parametrize("role", ["own_staff", "superuser"])

@@ -1,0 +1,246 @@
+"""The planning board: the composed days as blocks on a time grid, and moving an item by hand.
+
+The browser gets naive local wall-clock times and never converts a zone. Each mission day is a column
+(a resource of EventCalendar's resource time grid) and every column shows the same anchor date, so
+the grid's hours are plain wall-clock hours: a block sits at its own city's local time, and a column
+on a DST day is neither shorter nor longer than the others (the server refuses a time in the gap).
+A move comes back as the day's date plus the wall-clock time, and the server attaches the item's
+city zone with the forms' code (`make_local_aware`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+
+from delegations.models import Delegation
+from itinerary.conflicts import Conflict, conflicts_by_entry, find_conflicts
+from itinerary.feed_stamps import cached_body, delegation_feed_stamp
+from itinerary.models import Meeting, TravelLeg
+from itinerary.schedule import Day, Entry, Mission, compose_days, load_mission
+from itinerary.timezones import make_local_aware, zone_label
+
+# Every column shows this date: only its wall-clock hours mean anything to the grid.
+ANCHOR = date(2000, 1, 3)
+MODELS = {"meeting": Meeting, "leg": TravelLeg}
+BOARD_FORMAT = "board-1"  # bump when the code changes what the board's data looks like
+
+
+class StaleItem(Exception):
+    """The item changed since the board loaded it; `message` says who changed it and when."""
+
+    def __init__(self, item: Meeting | TravelLeg, message: str):
+        super().__init__(message)
+        self.item = item
+        self.message = message
+
+
+def _grid(moment: datetime) -> str:
+    return datetime.combine(ANCHOR, moment.time()).isoformat(timespec="minutes")
+
+
+def _end_of_column() -> str:
+    return datetime.combine(ANCHOR + timedelta(days=1), time()).isoformat(timespec="minutes")
+
+
+def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
+    """One block: an item on one day's column at its local wall-clock time.
+
+    An overnight leg is two blocks: from its departure to midnight on the day it leaves, and from
+    midnight to its landing on the day it lands. Only the departure block moves, by the departure.
+    """
+    overnight = entry.arrival_date is not None
+    start = _grid(entry.local_start) if not arrival else datetime.combine(ANCHOR, time()).isoformat()
+    if arrival:
+        end = _grid(entry.local_end)
+    elif entry.is_leg:
+        # A leg's landing is in another zone; on its day of departure it ends where it ends, read in
+        # its origin's clock, so the block's length is the flight's.
+        landing = entry.ends_at.astimezone(entry.start_city.zone)
+        end = _grid(landing) if landing.date() == entry.local_start.date() else _end_of_column()
+    else:
+        end = (
+            _grid(entry.local_end) if entry.local_end.date() == entry.local_start.date() else _end_of_column()
+        )
+    status = entry.item.status
+    return {
+        "id": f"{entry.key}-arrival" if arrival else entry.key,
+        "resourceIds": [day.date.isoformat()],
+        "start": start,
+        "end": end,
+        "title": entry.title,
+        "editable": not arrival and not entry.is_cancelled,
+        "durationEditable": not entry.is_leg and not overnight and not entry.is_cancelled,
+        "classNames": [f"board-{status}", "board-leg" if entry.is_leg else "board-meeting"],
+        "extendedProps": {
+            "key": entry.key,
+            "kind": "leg" if entry.is_leg else "meeting",
+            "pk": entry.item.pk,
+            "version": entry.item.updated_at.isoformat(),
+            "status": status,
+            "label": entry.label,
+            "time": entry.arrival_time if arrival else entry.time_range,
+            "attendees": sorted(entry.attendee_ids),
+            "editUrl": edit_url,
+        },
+    }
+
+
+def board_blocks(mission: Mission, days: list[Day], *, key: str | None = None) -> list[dict]:
+    """Every item's blocks, day by day; only those of the item `key` when given."""
+    slug = mission.delegation.slug
+    # reverse() once per kind: a thousand calls to the resolver cost more than the blocks themselves.
+    edit = {
+        "meeting": reverse("meeting-edit", args=[slug, 0]).replace("/0/", "/{pk}/"),
+        "leg": reverse("leg-edit", args=[slug, 0]).replace("/0/", "/{pk}/"),
+    }
+    blocks = []
+    for day in days:
+        for entry in day.entries:
+            if key is not None and entry.key != key:
+                continue
+            url = edit["leg" if entry.is_leg else "meeting"].replace("{pk}", str(entry.item.pk))
+            blocks.append(_block(entry, day, arrival=False, edit_url=url))
+        for entry in day.arrivals:
+            if key is not None and entry.key != key:
+                continue
+            url = edit["leg"].replace("{pk}", str(entry.item.pk))
+            blocks.append(_block(entry, day, arrival=True, edit_url=url))
+    return blocks
+
+
+def _day_column(day: Day) -> dict:
+    # The zones of the day, as its items and hotels are in them: one on most days, two on a day that flies.
+    cities = [stay.city for stay in day.stays]
+    moments = [
+        moment for entry in (*day.entries, *day.arrivals) for moment in (entry.local_start, entry.local_end)
+    ]
+    moments += [datetime.combine(day.date, time(12), tzinfo=city.zone) for city in cities]
+    zones: list[str] = []
+    for moment in sorted(moments):
+        if moment.date() == day.date and (label := zone_label(moment)) not in zones:
+            zones.append(label)
+    return {
+        "id": day.date.isoformat(),
+        "date": day.date.isoformat(),
+        "title": f"{day.date:%a} {day.date.day} {day.date:%b}",
+        "route": day.route_label,
+        "zones": zones,
+        # A meeting created on this day is in the city the delegation sleeps in that night.
+        "cityId": cities[-1].pk if cities else None,
+    }
+
+
+def conflict_messages(conflicts: list[Conflict]) -> dict[str, list[str]]:
+    return {key: [c.message for c in found] for key, found in conflicts_by_entry(conflicts).items()}
+
+
+def board_json(delegation: Delegation) -> bytes:
+    """The board's data as JSON, built once per change of the working copy.
+
+    Cached under the stamp that the working copy's feed uses (one indexed query): every save of a
+    meeting, leg, stay, member, city or organisation moves it, so equal stamps mean equal boards.
+    """
+    stamp = delegation_feed_stamp(delegation.feed_token)
+    return cached_body(stamp, lambda: json.dumps(board_data(load_mission(delegation))).encode(), BOARD_FORMAT)
+
+
+def board_data(mission: Mission) -> dict:
+    """What the board shows, from the same composition and conflict rules as the schedule page."""
+    days = compose_days(mission)
+    return {
+        "days": [_day_column(day) for day in days],
+        "anchor": ANCHOR.isoformat(),
+        "blocks": board_blocks(mission, days),
+        "members": [{"id": m.pk, "title": m.full_name} for m in mission.members if m.is_active],
+        "conflicts": conflict_messages(find_conflicts(mission)),
+    }
+
+
+def _who_changed(item: Meeting | TravelLeg) -> str:
+    record = item.history.select_related("history_user").order_by("-history_date").first()
+    user = record.history_user if record is not None else None
+    local = item.updated_at.astimezone(item.city.zone if isinstance(item, Meeting) else item.origin.zone)
+    when = f"on {local:%a} {local.day} {local:%b} at {local:%H:%M} {zone_label(local)}"
+    who = user.get_username() if user is not None else "Someone else"
+    return f"{who} changed “{item}” {when}, after the board loaded it. It is back where they left it."
+
+
+@dataclass(frozen=True)
+class Moved:
+    item: Meeting | TravelLeg
+    mission: Mission
+
+
+def parse_move(body: bytes) -> dict:
+    """A move as the board sends it: JSON with naive ISO wall-clock times ("2016-10-26T11:30").
+
+    Raises ValueError, KeyError or TypeError for anything else.
+    """
+    data = json.loads(body)
+    if data["kind"] not in MODELS:
+        raise ValueError(data["kind"])
+    start = datetime.fromisoformat(data["start"])
+    end = datetime.fromisoformat(data["end"]) if data.get("end") else None
+    if start.tzinfo is not None or (end is not None and end.tzinfo is not None):
+        raise ValueError("wall-clock times carry no zone")
+    return {
+        "kind": data["kind"],
+        "pk": int(data["pk"]),
+        "version": str(data["version"]),
+        "local_start": start,
+        "local_end": end,
+    }
+
+
+def item_move(
+    *,
+    delegation: Delegation,
+    kind: str,
+    pk: int,
+    version: str,
+    local_start: datetime,
+    local_end: datetime | None = None,
+) -> Moved:
+    """Move a meeting or leg to a new local wall-clock time, if nobody changed it since `version`.
+
+    A meeting's times are read in its city's zone; a leg's departure in its origin's, and it keeps
+    its flight time (its arrival moves by as much as its departure). A time the clocks skip is
+    refused (ValidationError); a repeated one takes its first occurrence, as the forms do. The save
+    goes through the model's save(), which bumps SEQUENCE and records history. Raises StaleItem when
+    the item's `updated_at` is no longer `version`, and Model.DoesNotExist for another mission's item.
+    """
+    model = MODELS[kind]
+    with transaction.atomic():
+        related = ("city",) if model is Meeting else ("origin", "destination")
+        item = model.objects.select_for_update().select_related(*related).get(delegation=delegation, pk=pk)
+        if item.updated_at.isoformat() != version:
+            raise StaleItem(item, _who_changed(item))
+        if model is Meeting:
+            starts = make_local_aware(local_start, item.city.timezone)
+            ends = make_local_aware(
+                local_end or local_start + (item.ends_at - item.starts_at), item.city.timezone
+            )
+            if ends <= starts:
+                raise ValidationError("A meeting must end after it starts.", code="ends_before_start")
+            item.starts_at, item.ends_at = starts, ends
+        else:
+            departs = make_local_aware(local_start, item.origin.timezone)
+            item.arrives_at += departs - item.departs_at
+            item.departs_at = departs
+        item.save()
+    return Moved(item=item, mission=load_mission(delegation))
+
+
+def item_answer(mission: Mission, item: Meeting | TravelLeg) -> dict:
+    """An item's blocks as they are now and every item's conflicts (moving one can settle or start a
+    conflict for another): the answer to a move, and to a refused one."""
+    key = f"{'leg' if isinstance(item, TravelLeg) else 'meeting'}-{item.pk}"
+    blocks = board_blocks(mission, compose_days(mission), key=key)
+    conflicts = conflict_messages(find_conflicts(mission))
+    return {"key": key, "blocks": blocks, "conflicts": conflicts, "itemConflicts": conflicts.get(key, [])}

@@ -1,0 +1,247 @@
+// The planning board (templates/itinerary/board.html, itinerary/board.py).
+//
+// The server sends naive local wall-clock times; every column shows the same anchor date, so the
+// grid's hours are wall-clock hours and the browser's own zone never matters (timeZone: "UTC"
+// keeps the browser's daylight saving out of it). A block's real day is its column's date.
+(function () {
+  "use strict";
+
+  var root = document.getElementById("board");
+  if (!root || typeof EventCalendar === "undefined") return;
+
+  var status = document.getElementById("board-status");
+  var undoButton = document.getElementById("board-undo");
+  var viewSelect = document.getElementById("board-view");
+  var dayPicker = document.getElementById("board-day-picker");
+  var daySelect = document.getElementById("board-day");
+  var DAY = 24 * 60 * 60 * 1000;
+
+  var data = null; // {days, anchor, blocks, members, conflicts}
+  var calendar = null;
+  var undoStack = []; // {kind, pk, key, start, end}: where an item was before a move of this session
+  var busy = false;
+
+  function say(text, kind) {
+    status.hidden = !text;
+    status.textContent = text || "";
+    status.className = "alert mb-2 alert-" + (kind || "info");
+    status.setAttribute("role", kind === "danger" || kind === "warning" ? "alert" : "status");
+  }
+
+  // A Date on the grid and its column's date → the local wall clock "2016-10-26T11:30".
+  function wallClock(moment, dayIso) {
+    var offset = moment.getTime() - Date.parse(data.anchor + "T00:00:00Z");
+    return new Date(Date.parse(dayIso + "T00:00:00Z") + offset).toISOString().slice(0, 16);
+  }
+
+  function badge(text, className, title) {
+    var span = document.createElement("span");
+    span.className = className;
+    span.textContent = text;
+    if (title) span.title = title;
+    return span;
+  }
+
+  function content(info) {
+    var props = info.event.extendedProps;
+    var nodes = [];
+    var found = data.conflicts[props.key] || [];
+    if (found.length) {
+      nodes.push(badge("⚠ " + found.length, "board-badge", found.join("\n")));
+    }
+    if (props.status !== "confirmed") nodes.push(badge(props.status, "board-status-label"));
+    nodes.push(badge(info.event.title, "board-title"));
+    nodes.push(badge(props.time, "board-time"));
+    return { domNodes: nodes };
+  }
+
+  function byDayEvents() {
+    return data.blocks;
+  }
+
+  // Members as columns on one day: each block once per member attending (no attendees: everyone),
+  // so two blocks side by side in one column are a double booking.
+  function byMemberEvents(dayIso) {
+    var everyone = data.members.map(function (m) { return String(m.id); });
+    return data.blocks
+      .filter(function (block) { return block.resourceIds[0] === dayIso; })
+      .map(function (block) {
+        var ids = block.extendedProps.attendees.length
+          ? block.extendedProps.attendees.map(String) : everyone;
+        return Object.assign({}, block, { id: block.id + "-members", resourceIds: ids, editable: false });
+      });
+  }
+
+  function render() {
+    var byMember = viewSelect.value === "members";
+    dayPicker.hidden = !byMember;
+    var resources = byMember
+      ? data.members.map(function (m) { return { id: String(m.id), title: m.title }; })
+      : data.days.map(function (day) {
+          var zones = day.zones.length ? day.zones.join(" / ") : "";
+          return { id: day.id, title: day.title + " · " + day.route + (zones ? " · " + zones : "") };
+        });
+    var events = byMember ? byMemberEvents(daySelect.value) : byDayEvents();
+    calendar.setOption("resources", resources);
+    calendar.setOption("events", events);
+    calendar.setOption("selectable", !byMember);
+  }
+
+  function replaceBlocks(answer) {
+    data.blocks = data.blocks
+      .filter(function (block) { return block.extendedProps.key !== answer.key; })
+      .concat(answer.blocks);
+    data.conflicts = answer.conflicts;
+    render();
+  }
+
+  function post(body) {
+    return fetch(root.dataset.moveUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrfToken },
+      body: JSON.stringify(body),
+    }).then(function (response) {
+      return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
+    });
+  }
+
+  // One move to the server: the block's new wall clock with the version it was loaded at.
+  function move(info, isUndo) {
+    var event = info.event;
+    var props = event.extendedProps;
+    var day = event.resourceIds[0];
+    var oldDay = (info.oldEvent.resourceIds || [day])[0];
+    var body = {
+      kind: props.kind,
+      pk: props.pk,
+      version: props.version,
+      start: wallClock(event.start, day),
+      end: props.kind === "meeting" ? wallClock(event.end, day) : null,
+    };
+    var before = {
+      kind: props.kind,
+      pk: props.pk,
+      key: props.key,
+      start: wallClock(info.oldEvent.start, oldDay),
+      end: props.kind === "meeting" ? wallClock(info.oldEvent.end, oldDay) : null,
+    };
+    send(body, isUndo ? null : before, info.revert);
+  }
+
+  function send(body, before, revert) {
+    busy = true;
+    say("Saving…", "info");
+    post(body)
+      .then(function (result) {
+        var answer = result.answer;
+        if (result.status === 200) {
+          replaceBlocks(answer);
+          if (before) undoStack.push(before);
+          var found = answer.itemConflicts.length;
+          say(
+            (before ? "Saved: " : "Undone: ") + answer.blocks[0].title + ", " + answer.blocks[0].extendedProps.time +
+              (found ? ". Conflicts: " + answer.itemConflicts.join(" ") : "."),
+            found ? "warning" : "success"
+          );
+        } else if (result.status === 409) {
+          replaceBlocks(answer); // the block goes back to where the other person left it
+          say(answer.error, "danger");
+        } else {
+          if (revert) revert();
+          else render();
+          say(answer.error || "The move was not saved.", "danger");
+        }
+      })
+      .catch(function () {
+        if (revert) revert();
+        else render();
+        say("The move was not saved: the server could not be reached.", "danger");
+      })
+      .finally(function () {
+        busy = false;
+        undoButton.disabled = undoStack.length === 0;
+      });
+  }
+
+  function undo() {
+    if (busy || !undoStack.length) return;
+    var last = undoStack.pop();
+    var block = data.blocks.find(function (b) { return b.extendedProps.key === last.key && b.editable; });
+    if (!block) {
+      say("That item can no longer be moved here; open it from the schedule.", "danger");
+      undoButton.disabled = undoStack.length === 0;
+      return;
+    }
+    send(
+      { kind: last.kind, pk: last.pk, version: block.extendedProps.version, start: last.start, end: last.end },
+      null,
+      null
+    );
+  }
+
+  function create(info) {
+    var day = info.resource.id;
+    var dayInfo = data.days.find(function (d) { return d.id === day; });
+    var query = new URLSearchParams({ starts_at: wallClock(info.start, day), ends_at: wallClock(info.end, day) });
+    if (dayInfo && dayInfo.cityId) query.set("city", dayInfo.cityId);
+    window.location.href = root.dataset.createUrl + "?" + query.toString();
+  }
+
+  function start(loaded) {
+    data = loaded;
+    document.getElementById("board-loading").remove();
+    data.days.forEach(function (day) {
+      var option = document.createElement("option");
+      option.value = day.id;
+      option.textContent = day.title + " · " + day.route;
+      daySelect.appendChild(option);
+    });
+    calendar = EventCalendar.create(root, {
+      view: "resourceTimeGridDay",
+      timeZone: "UTC",
+      date: data.anchor,
+      headerToolbar: { start: "", center: "", end: "" },
+      allDaySlot: false,
+      dayHeaderFormat: function () { return ""; },
+      slotDuration: "00:30",
+      snapDuration: "00:15",
+      slotHeight: 28,
+      scrollTime: "07:00",
+      height: "720px",
+      slotLabelFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      eventTimeFormat: { hour: "2-digit", minute: "2-digit", hour12: false },
+      editable: true,
+      eventResourceEditable: true,
+      selectable: true,
+      unselectAuto: true,
+      resources: [],
+      events: [],
+      eventContent: content,
+      eventDrop: function (info) { move(info, false); },
+      eventResize: function (info) { move(info, false); },
+      eventClick: function (info) {
+        if (info.jsEvent.target.closest(".ec-resizer")) return;
+        window.location.href = info.event.extendedProps.editUrl;
+      },
+      select: create,
+    });
+    render();
+    say("", null);
+  }
+
+  viewSelect.addEventListener("change", render);
+  daySelect.addEventListener("change", render);
+  undoButton.addEventListener("click", undo);
+  document.addEventListener("keydown", function (event) {
+    if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== "z" || event.shiftKey) return;
+    if (event.target.closest("input, textarea, select, [contenteditable]")) return;
+    event.preventDefault();
+    undo();
+  });
+
+  fetch(root.dataset.dataUrl, { credentials: "same-origin" })
+    .then(function (response) { return response.json(); })
+    .then(start)
+    .catch(function () { say("The board could not be loaded. The schedule page has everything.", "danger"); });
+})();

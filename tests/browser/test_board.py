@@ -1,0 +1,266 @@
+"""The planning board in Chromium: drag, resize, a stale move, undo, a DST day in Sacramento.
+
+Every step waits on what the page shows (the status line, a block's time), never on a delay.
+"""
+
+import re
+from datetime import UTC, date, datetime
+
+import pytest
+from playwright.sync_api import expect
+
+from itinerary.models import Meeting
+from publishing.release import release_publish
+from tests.browser.csp import settle, watch_for_csp_violations
+from tests.browser.test_staff_schedule import PASSWORD, log_in
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    UserFactory,
+    local,
+)
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _mission(*, city, day: str, starts: str, ends: str, title: str = "MOFCOM"):
+    first = date.fromisoformat(day)
+    delegation = DelegationFactory(
+        slug="board-mission", start_date=first, end_date=first.replace(day=first.day + 2)
+    )
+    StayFactory(delegation=delegation, city=city)
+    meeting = MeetingFactory(
+        delegation=delegation,
+        city=city,
+        title=title,
+        starts_at=local(city, f"{day} {starts}"),
+        ends_at=local(city, f"{day} {ends}"),
+    )
+    delegation.staff.add(UserFactory(username="planner", password=PASSWORD))
+    return delegation, meeting
+
+
+def _open_board(page, live_server, delegation):
+    log_in(page, live_server, "planner")
+    page.goto(f"{live_server.url}/delegations/{delegation.slug}/board/")
+
+
+def _board_to_top(page) -> None:
+    """Scroll the page so the grid starts at the top of the window: a pointer near the window's edge
+    makes the calendar scroll the page during a drag, which would move the drop."""
+    page.evaluate(
+        "window.scrollTo(0, document.getElementById('board').getBoundingClientRect().top + scrollY)"
+    )
+
+
+def _drag(page, locator, *, minutes: int, duration: int, handle: str = "body") -> None:
+    """Drag a block (or its resize handle) down by `minutes`, measuring the grid from the block itself.
+
+    The block is `duration` minutes tall; the pointer goes down in steps, as a hand does, so the
+    calendar sees a drag rather than a click.
+    """
+    _board_to_top(page)
+    box = locator.bounding_box()
+    per_minute = box["height"] / duration
+    x = box["x"] + box["width"] / 2
+    y = box["y"] + 8 if handle == "body" else box["y"] + box["height"] - 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x, y + per_minute * minutes * step / 10)
+    page.mouse.up()
+
+
+def _utc(meeting) -> tuple[datetime, datetime]:
+    meeting.refresh_from_db()
+    return meeting.starts_at.astimezone(UTC), meeting.ends_at.astimezone(UTC)
+
+
+def _feed_event(client, delegation, uid) -> str:
+    body = client.get(f"/feeds/delegation/{delegation.feed_token}.ics").content.decode().replace("\r\n ", "")
+    return next(part for part in body.split("BEGIN:VEVENT") if f"UID:{uid}" in part)
+
+
+def test_board_drag_moves_a_meeting_in_beijing_and_the_feed_after_publishing(
+    page, live_server, client, screenshot
+):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    release_publish(delegation=delegation, notify=False)
+    before = _feed_event(client, delegation, meeting.ical_uid)
+    assert "SEQUENCE:0" in before and "DTSTART;TZID=Asia/Shanghai:20161025T100000" in before
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    settle(page)
+
+    _drag(page, block, minutes=90, duration=60)
+
+    expect(page.locator("#board-status")).to_contain_text("Saved: MOFCOM, 11:30–12:30 CST, UTC+8")
+    expect(block).to_contain_text("11:30–12:30 CST, UTC+8")
+    assert _utc(meeting) == (
+        datetime(2016, 10, 25, 3, 30, tzinfo=UTC),
+        datetime(2016, 10, 25, 4, 30, tzinfo=UTC),
+    )
+    expect(page.locator("#unpublished")).to_have_count(0)  # the banner comes with the next page
+    page.reload()
+    expect(page.locator("#unpublished")).to_contain_text("1 change not yet published")
+    screenshot(page, "board")
+    release_publish(delegation=delegation, notify=False)
+    after = _feed_event(client, delegation, meeting.ical_uid)
+    assert "DTSTART;TZID=Asia/Shanghai:20161025T113000" in after
+    assert int(re.search(r"SEQUENCE:(\d+)", after)[1]) > 0
+    assert violations == []
+
+
+def test_board_resize_lengthens_a_meeting(page, live_server):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    settle(page)
+    block.hover()  # the resize handle shows on hover
+
+    _drag(page, block, minutes=30, duration=60, handle="end")
+
+    expect(page.locator("#board-status")).to_contain_text("Saved: MOFCOM, 10:00–11:30 CST, UTC+8")
+    assert _utc(meeting) == (
+        datetime(2016, 10, 25, 2, 0, tzinfo=UTC),
+        datetime(2016, 10, 25, 3, 30, tzinfo=UTC),
+    )
+    assert violations == []
+
+
+def test_board_refuses_a_stale_move_and_puts_the_block_back(page, live_server):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    # Someone else moves it an hour earlier after the board loaded.
+    meeting.starts_at, meeting.ends_at = (
+        local(meeting.city, "2016-10-25 09:00"),
+        local(meeting.city, "2016-10-25 10:00"),
+    )
+    meeting._history_user = UserFactory(username="ana")
+    meeting.save()
+
+    _drag(page, block, minutes=90, duration=60)
+
+    status = page.locator("#board-status")
+    expect(status).to_contain_text("ana changed “MOFCOM” on")
+    expect(status).to_contain_text("It is back where they left it.")
+    expect(block).to_contain_text("09:00–10:00 CST, UTC+8")
+    assert _utc(meeting)[0] == datetime(2016, 10, 25, 1, 0, tzinfo=UTC)
+
+    # Now the board holds the new version: a move goes through.
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text("Saved: MOFCOM, 10:00–11:00")
+
+
+def test_board_undo_puts_moves_back_with_the_button_and_ctrl_z(page, live_server):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    status = page.locator("#board-status")
+
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text("Saved: MOFCOM, 11:00–12:00")
+    _drag(page, block, minutes=120, duration=60)
+    expect(status).to_contain_text("Saved: MOFCOM, 13:00–14:00")
+    sequence = Meeting.objects.get(pk=meeting.pk).sequence
+
+    page.get_by_role("button", name="Undo").click()
+    expect(status).to_contain_text("Undone: MOFCOM, 11:00–12:00")
+    page.keyboard.press("Control+z")
+    expect(status).to_contain_text("Undone: MOFCOM, 10:00–11:00")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    expect(page.get_by_role("button", name="Undo")).to_be_disabled()
+    assert _utc(meeting)[0] == datetime(2016, 10, 25, 2, 0, tzinfo=UTC)
+    assert Meeting.objects.get(pk=meeting.pk).sequence == sequence + 2  # undo is a move like any other
+
+
+def test_board_on_dst_days_in_sacramento_refuses_the_skipped_hour(page, live_server):
+    sacramento = CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
+    delegation, meeting = _mission(
+        city=sacramento, day="2016-03-13", starts="00:30", ends="01:00", title="Early call"
+    )
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="Early call")
+    expect(block).to_contain_text("00:30–01:00 PST, UTC−8")
+    expect(page.locator(".ec-col-head").first).to_contain_text("Sun 13 Mar · Sacramento · PST, UTC−8")
+    settle(page)
+
+    # 02:30 does not exist that night: the clocks go from 02:00 PST to 03:00 PDT.
+    block.scroll_into_view_if_needed()
+    _drag(page, block, minutes=120, duration=30)
+    expect(page.locator("#board-status")).to_contain_text(
+        "13 Mar 2016 02:30 does not exist in America/Los_Angeles"
+    )
+    expect(block).to_contain_text("00:30–01:00 PST, UTC−8")
+    assert _utc(meeting)[0] == datetime(2016, 3, 13, 8, 30, tzinfo=UTC)
+
+    # 03:30 does, in daylight time (PDT, UTC-7): two hours after 00:30 PST in UTC, three on the clock.
+    _drag(page, block, minutes=180, duration=30)
+    expect(page.locator("#board-status")).to_contain_text("Saved: Early call, 03:30–04:00 PDT, UTC−7")
+    assert _utc(meeting)[0] == datetime(2016, 3, 13, 10, 30, tzinfo=UTC)
+    assert violations == []
+
+
+def test_board_opens_forms_adds_a_meeting_from_a_range_and_shows_members_as_columns(page, live_server):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    ana = MemberFactory(delegation=delegation, full_name="Ana")
+    MemberFactory(delegation=delegation, full_name="Ben")
+    lunch = MeetingFactory(
+        delegation=delegation,
+        city=meeting.city,
+        title="Lunch",
+        starts_at=local(meeting.city, "2016-10-25 10:30"),
+        ends_at=local(meeting.city, "2016-10-25 11:30"),
+    )
+    lunch.attendees.add(ana)
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    expect(page.locator(".ec-event", has_text="Lunch").locator(".board-badge")).to_have_text("⚠ 1")
+
+    # Members as columns: Ana has both, side by side; Ben only the meeting for everyone.
+    page.select_option("#board-view", "members")
+    page.select_option("#board-day", "2016-10-25")
+    expect(page.locator(".ec-col-head")).to_have_text(["Ana", "Ben"])
+    expect(page.locator(".ec-event")).to_have_count(3)
+    page.select_option("#board-view", "days")
+    expect(page.locator(".ec-event")).to_have_count(2)
+
+    # An empty range from 14:00 to 15:00 on the same day opens Add meeting, prefilled.
+    _board_to_top(page)
+    hour = (
+        page.locator(".ec-sidebar time", has_text="15:00").bounding_box()["y"]
+        - page.locator(".ec-sidebar time", has_text="14:00").bounding_box()["y"]
+    )
+    box = block.bounding_box()
+    x, top = box["x"] + box["width"] / 2, box["y"] + 4 * hour + 3  # MOFCOM starts at 10:00
+    page.mouse.move(x, top)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x, top + (hour - 6) * step / 10)
+    page.mouse.up()
+    expect(page.get_by_role("heading", name="New meeting")).to_be_visible()
+    expect(page.locator("#id_starts_at")).to_have_value("2016-10-25T14:00")
+    expect(page.locator("#id_ends_at")).to_have_value("2016-10-25T15:00")
+    expect(page.locator("#id_city option:checked")).to_contain_text("Beijing")
+    settle(page)
+
+    # A click on a block opens its edit form.
+    page.go_back()
+    page.locator(".ec-event", has_text="MOFCOM").click()
+    expect(page).to_have_url(re.compile(rf"/meetings/{meeting.pk}/edit/$"))
+    assert violations == []

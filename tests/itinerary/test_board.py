@@ -1,0 +1,338 @@
+"""The planning board's composition, its moves and their JSON endpoint (itinerary/board.py)."""
+
+import json
+import re
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from itinerary.board import ANCHOR, StaleItem, board_data, item_move
+from itinerary.conflicts import conflicts_by_entry, find_conflicts
+from itinerary.models import Meeting
+from itinerary.schedule import load_mission
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    TravelLegFactory,
+    UserFactory,
+    local,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def beijing():
+    return CityFactory()
+
+
+@pytest.fixture
+def sacramento():
+    return CityFactory(
+        name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
+    )
+
+
+@pytest.fixture
+def delegation(beijing):
+    delegation = DelegationFactory(start_date=date(2016, 10, 23), end_date=date(2016, 10, 26))
+    StayFactory(
+        delegation=delegation,
+        city=beijing,
+        arrival_date=date(2016, 10, 24),
+        departure_date=date(2016, 10, 26),
+    )
+    return delegation
+
+
+@pytest.fixture
+def staff(client, delegation):
+    user = UserFactory(username="planner")
+    delegation.staff.add(user)
+    client.force_login(user)
+    return user
+
+
+def _blocks(data, key):
+    return [block for block in data["blocks"] if block["extendedProps"]["key"] == key]
+
+
+def test_board_data_puts_a_meeting_at_its_local_wall_clock_in_its_days_column(delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    data = board_data(load_mission(delegation))
+    [block] = _blocks(data, f"meeting-{meeting.pk}")
+    assert (block["resourceIds"], block["start"], block["end"]) == (
+        ["2016-10-25"],
+        f"{ANCHOR.isoformat()}T10:00",
+        f"{ANCHOR.isoformat()}T11:00",
+    )
+    assert block["extendedProps"]["time"] == "10:00–11:00 CST, UTC+8"
+    assert block["extendedProps"]["version"] == meeting.updated_at.isoformat()
+    assert [day["id"] for day in data["days"]] == ["2016-10-23", "2016-10-24", "2016-10-25", "2016-10-26"]
+
+
+def test_board_data_shows_an_overnight_leg_on_both_days_and_moves_only_its_departure(delegation):
+    leg = TravelLegFactory(delegation=delegation)  # SFO 23 Oct 12:50 → PEK 24 Oct 16:55
+    data = board_data(load_mission(delegation))
+    departure, arrival = _blocks(data, f"leg-{leg.pk}")
+    assert (departure["resourceIds"], departure["start"], departure["end"]) == (
+        ["2016-10-23"],
+        f"{ANCHOR.isoformat()}T12:50",
+        f"{(ANCHOR + timedelta(days=1)).isoformat()}T00:00",
+    )
+    assert (arrival["resourceIds"], arrival["start"], arrival["end"]) == (
+        ["2016-10-24"],
+        f"{ANCHOR.isoformat()}T00:00:00",
+        f"{ANCHOR.isoformat()}T16:55",
+    )
+    assert (departure["editable"], departure["durationEditable"], arrival["editable"]) == (True, False, False)
+    assert arrival["extendedProps"]["time"] == "Arrives 16:55 CST, UTC+8"
+    columns = {day["id"]: day for day in data["days"]}
+    assert columns["2016-10-23"]["route"] == "San Francisco → Beijing"
+    assert columns["2016-10-23"]["zones"] == ["PDT, UTC−7"]
+    assert columns["2016-10-24"]["zones"] == ["CST, UTC+8"]
+
+
+def test_board_data_marks_tentative_and_cancelled_blocks(delegation, beijing):
+    tentative = MeetingFactory(delegation=delegation, city=beijing, status="tentative")
+    cancelled = MeetingFactory(delegation=delegation, city=beijing, status="cancelled")
+    data = board_data(load_mission(delegation))
+    [t] = _blocks(data, f"meeting-{tentative.pk}")
+    [c] = _blocks(data, f"meeting-{cancelled.pk}")
+    assert "board-tentative" in t["classNames"] and t["editable"]
+    assert "board-cancelled" in c["classNames"] and not c["editable"]
+
+
+def test_board_data_conflicts_are_the_schedules_findings(delegation, beijing):
+    member = MemberFactory(delegation=delegation)
+    first = MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00"))
+    second = MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:30"))
+    first.attendees.add(member)
+    second.attendees.add(member)
+    mission = load_mission(delegation)
+    expected = {
+        key: [c.message for c in found] for key, found in conflicts_by_entry(find_conflicts(mission)).items()
+    }
+    data = board_data(mission)
+    assert data["conflicts"] == expected
+    assert any(
+        "double-booked" in message or "overlap" in message for message in expected[f"meeting-{first.pk}"]
+    )
+
+
+def test_item_move_reads_the_new_time_in_the_meetings_city_and_bumps_sequence(delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    moved = item_move(
+        delegation=delegation,
+        kind="meeting",
+        pk=meeting.pk,
+        version=meeting.updated_at.isoformat(),
+        local_start=datetime(2016, 10, 25, 11, 30),
+        local_end=datetime(2016, 10, 25, 12, 30),
+    )
+    meeting.refresh_from_db()
+    assert meeting.starts_at == datetime(2016, 10, 25, 3, 30, tzinfo=UTC)
+    assert meeting.ends_at == datetime(2016, 10, 25, 4, 30, tzinfo=UTC)
+    assert meeting.sequence == 1
+    assert moved.item.pk == meeting.pk
+
+
+def test_item_move_refuses_a_stale_version_naming_who_changed_it(delegation, beijing):
+    meeting = MeetingFactory(delegation=delegation, city=beijing)
+    version = meeting.updated_at.isoformat()
+    meeting.title = "Renamed"
+    meeting._history_user = UserFactory(username="ana")
+    meeting.save()
+    with pytest.raises(StaleItem) as refused:
+        item_move(
+            delegation=delegation, kind="meeting", pk=meeting.pk, version=version,
+            local_start=datetime(2016, 10, 25, 11, 0),
+        )  # fmt: skip
+    assert re.match(
+        r"ana changed “Renamed” on \w{3} \d+ \w{3} at \d\d:\d\d CST, UTC\+8, after", refused.value.message
+    )
+    assert Meeting.objects.get(pk=meeting.pk).starts_at == meeting.starts_at
+
+
+def test_item_move_refuses_the_spring_forward_hour(sacramento):
+    delegation = DelegationFactory(start_date=date(2016, 3, 12), end_date=date(2016, 3, 14))
+    meeting = MeetingFactory(
+        delegation=delegation, city=sacramento, starts_at=local(sacramento, "2016-03-13 00:30")
+    )
+    with pytest.raises(ValidationError, match="does not exist in America/Los_Angeles"):
+        item_move(
+            delegation=delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+            local_start=datetime(2016, 3, 13, 2, 30), local_end=datetime(2016, 3, 13, 3, 30),
+        )  # fmt: skip
+    assert Meeting.objects.get(pk=meeting.pk).sequence == 0
+
+
+def test_item_move_takes_the_first_of_a_repeated_time(sacramento):
+    delegation = DelegationFactory(start_date=date(2016, 11, 5), end_date=date(2016, 11, 7))
+    meeting = MeetingFactory(
+        delegation=delegation, city=sacramento, starts_at=local(sacramento, "2016-11-06 09:00")
+    )
+    item_move(
+        delegation=delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+        local_start=datetime(2016, 11, 6, 1, 30), local_end=datetime(2016, 11, 6, 2, 30),
+    )  # fmt: skip
+    meeting.refresh_from_db()
+    assert meeting.starts_at == datetime(2016, 11, 6, 8, 30, tzinfo=UTC)  # 01:30 PDT, the first
+    assert meeting.ends_at == datetime(2016, 11, 6, 10, 30, tzinfo=UTC)  # 02:30 PST
+
+
+def test_item_move_of_a_leg_keeps_its_flight_time(delegation):
+    leg = TravelLegFactory(delegation=delegation)
+    length = leg.arrives_at - leg.departs_at
+    item_move(
+        delegation=delegation, kind="leg", pk=leg.pk, version=leg.updated_at.isoformat(),
+        local_start=datetime(2016, 10, 23, 14, 50),
+    )  # fmt: skip
+    leg.refresh_from_db()
+    assert leg.departs_at == datetime(2016, 10, 23, 21, 50, tzinfo=UTC)  # 14:50 PDT
+    assert leg.arrives_at - leg.departs_at == length
+
+
+def test_item_move_refuses_an_end_before_the_start(delegation, beijing):
+    meeting = MeetingFactory(delegation=delegation, city=beijing)
+    with pytest.raises(ValidationError, match="end after it starts"):
+        item_move(
+            delegation=delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+            local_start=datetime(2016, 10, 25, 11, 0), local_end=datetime(2016, 10, 25, 11, 0),
+        )  # fmt: skip
+
+
+def _post_move(client, delegation, **body):
+    return client.post(
+        reverse("board-move", args=[delegation.slug]), json.dumps(body), content_type="application/json"
+    )
+
+
+def test_board_move_answers_with_the_item_and_its_conflicts(client, staff, delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    response = _post_move(
+        client, delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+        start="2016-10-25T21:30", end="2016-10-25T22:30",
+    )  # fmt: skip
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["key"] == f"meeting-{meeting.pk}"
+    assert answer["blocks"][0]["extendedProps"]["time"] == "21:30–22:30 CST, UTC+8"
+    assert (
+        answer["blocks"][0]["extendedProps"]["version"]
+        == Meeting.objects.get(pk=meeting.pk).updated_at.isoformat()
+    )
+    assert any("outside 07:00–22:00" in message for message in answer["itemConflicts"])
+
+
+def test_board_move_answers_409_with_the_item_as_it_is_now(client, staff, delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    stale = meeting.updated_at.isoformat()
+    meeting.starts_at, meeting.ends_at = (
+        local(beijing, "2016-10-25 09:00"),
+        local(beijing, "2016-10-25 10:00"),
+    )
+    meeting.save()
+    response = _post_move(
+        client,
+        delegation,
+        kind="meeting",
+        pk=meeting.pk,
+        version=stale,
+        start="2016-10-25T11:30",
+        end="2016-10-25T12:30",
+    )
+    assert response.status_code == 409
+    assert response.json()["error"].startswith("Someone else changed “")
+    assert response.json()["blocks"][0]["extendedProps"]["time"] == "09:00–10:00 CST, UTC+8"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"kind": "stay", "pk": 1, "version": "x", "start": "2016-10-25T11:30"},
+        {"kind": "meeting", "pk": 1, "version": "x", "start": "2016-10-25T11:30+08:00"},
+        {"kind": "meeting", "pk": "one", "version": "x", "start": "2016-10-25T11:30"},
+    ],
+)
+def test_board_move_refuses_what_it_cannot_read(client, staff, delegation, body):
+    assert _post_move(client, delegation, **body).status_code == 400
+
+
+def test_board_move_cannot_reach_another_missions_item(client, staff, delegation, beijing):
+    other = MeetingFactory(city=beijing)
+    response = _post_move(
+        client,
+        delegation,
+        kind="meeting",
+        pk=other.pk,
+        version=other.updated_at.isoformat(),
+        start="2016-10-25T11:30",
+    )
+    assert response.status_code == 404
+    assert Meeting.objects.get(pk=other.pk).sequence == 0
+
+
+@pytest.mark.parametrize("size", [10, 60])
+def test_board_data_takes_the_same_queries_at_any_size_and_fewer_once_cached(
+    client, staff, delegation, beijing, size, django_assert_num_queries
+):
+    start = local(beijing, "2016-10-25 08:00")
+    for n in range(size):
+        MeetingFactory(delegation=delegation, city=beijing, starts_at=start + timedelta(minutes=30 * n))
+    url = reverse("board-data", args=[delegation.slug])
+    with django_assert_num_queries(14):  # the same at any size: load_mission reads in fixed queries
+        response = client.get(url)
+    assert len(response.json()["blocks"]) == size
+    with django_assert_num_queries(6):  # the same stamp: from the cache, without loading the mission
+        assert client.get(url).json() == response.json()
+
+
+def test_board_data_after_a_move_shows_the_new_time(client, staff, delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    url = reverse("board-data", args=[delegation.slug])
+    [block] = client.get(url).json()["blocks"]
+    assert block["extendedProps"]["time"] == "10:00–11:00 CST, UTC+8"
+    response = _post_move(
+        client, delegation, kind="meeting", pk=meeting.pk, version=block["extendedProps"]["version"],
+        start="2016-10-25T11:30", end="2016-10-25T12:30",
+    )  # fmt: skip
+    assert response.status_code == 200
+    [block] = client.get(url).json()["blocks"]
+    assert block["extendedProps"]["time"] == "11:30–12:30 CST, UTC+8"
+
+
+def test_board_meeting_form_is_prefilled_from_the_selected_range(client, staff, delegation, beijing):
+    url = reverse("board-meeting-create", args=[delegation.slug])
+    response = client.get(
+        url, {"starts_at": "2016-10-25T14:00", "ends_at": "2016-10-25T15:30", "city": beijing.pk}
+    )
+    form = response.context["form"]
+    assert (form["starts_at"].value(), form["ends_at"].value(), str(form["city"].value())) == (
+        "2016-10-25T14:00",
+        "2016-10-25T15:30",
+        str(beijing.pk),
+    )
+
+
+def test_board_page_links_its_data_and_move_urls(client, staff, delegation):
+    page = client.get(reverse("board", args=[delegation.slug])).content.decode()
+    assert f'data-data-url="{reverse("board-data", args=[delegation.slug])}"' in page
+    assert f'data-move-url="{reverse("board-move", args=[delegation.slug])}"' in page
+    assert "vendor/event-calendar/event-calendar.min.js" in page

@@ -54,7 +54,9 @@ def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
     An overnight leg is two blocks: from its departure to midnight on the day it leaves, and from
     midnight to its landing on the day it lands. Only the departure block moves, by the departure.
     """
-    overnight = entry.arrival_date is not None
+    # A block that stops at midnight shows only part of its item: moving it keeps the item's length
+    # (the server is sent the start alone), and its edge is not the item's end, so it does not resize.
+    whole = not entry.is_leg and entry.local_end.date() == entry.local_start.date()
     start = _grid(entry.local_start) if not arrival else datetime.combine(ANCHOR, time()).isoformat()
     if arrival:
         end = _grid(entry.local_end)
@@ -64,9 +66,7 @@ def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
         landing = entry.ends_at.astimezone(entry.start_city.zone)
         end = _grid(landing) if landing.date() == entry.local_start.date() else _end_of_column()
     else:
-        end = (
-            _grid(entry.local_end) if entry.local_end.date() == entry.local_start.date() else _end_of_column()
-        )
+        end = _grid(entry.local_end) if whole else _end_of_column()
     status = entry.item.status
     return {
         "id": f"{entry.key}-arrival" if arrival else entry.key,
@@ -75,13 +75,14 @@ def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
         "end": end,
         "title": entry.title,
         "editable": not arrival and not entry.is_cancelled,
-        "durationEditable": not entry.is_leg and not overnight and not entry.is_cancelled,
+        "durationEditable": whole and not entry.is_cancelled,
         "classNames": [f"board-{status}", "board-leg" if entry.is_leg else "board-meeting"],
         "extendedProps": {
             "key": entry.key,
             "kind": "leg" if entry.is_leg else "meeting",
             "pk": entry.item.pk,
             "version": entry.item.updated_at.isoformat(),
+            "keepsLength": not whole,
             "status": status,
             "label": entry.label,
             "time": entry.arrival_time if arrival else entry.time_range,

@@ -117,14 +117,14 @@
       pk: props.pk,
       version: props.version,
       start: wallClock(event.start, day),
-      end: props.kind === "meeting" ? wallClock(event.end, day) : null,
+      end: props.keepsLength ? null : wallClock(event.end, day),
     };
     var before = {
       kind: props.kind,
       pk: props.pk,
       key: props.key,
       start: wallClock(info.oldEvent.start, oldDay),
-      end: props.kind === "meeting" ? wallClock(info.oldEvent.end, oldDay) : null,
+      end: props.keepsLength ? null : wallClock(info.oldEvent.end, oldDay),
     };
     send(body, isUndo ? null : before, info.revert);
   }

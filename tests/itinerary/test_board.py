@@ -100,6 +100,24 @@ def test_board_data_shows_an_overnight_leg_on_both_days_and_moves_only_its_depar
     assert columns["2016-10-24"]["zones"] == ["CST, UTC+8"]
 
 
+def test_board_data_stops_a_meeting_past_midnight_at_the_end_of_its_day(delegation, beijing):
+    late = MeetingFactory(
+        delegation=delegation,
+        city=beijing,
+        starts_at=local(beijing, "2016-10-25 23:00"),
+        ends_at=local(beijing, "2016-10-26 01:00"),
+    )
+    [block] = _blocks(board_data(load_mission(delegation)), f"meeting-{late.pk}")
+    assert block["end"] == f"{(ANCHOR + timedelta(days=1)).isoformat()}T00:00"
+    assert (block["durationEditable"], block["extendedProps"]["keepsLength"]) == (False, True)
+    item_move(
+        delegation=delegation, kind="meeting", pk=late.pk, version=late.updated_at.isoformat(),
+        local_start=datetime(2016, 10, 25, 22, 0),
+    )  # fmt: skip
+    late.refresh_from_db()
+    assert late.ends_at - late.starts_at == timedelta(hours=2)
+
+
 def test_board_data_marks_tentative_and_cancelled_blocks(delegation, beijing):
     tentative = MeetingFactory(delegation=delegation, city=beijing, status="tentative")
     cancelled = MeetingFactory(delegation=delegation, city=beijing, status="cancelled")

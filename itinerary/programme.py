@@ -610,6 +610,26 @@ def _plan_leg(row: _Row, leg: TravelLeg | None, *, delegation, cities, orgs, mem
     _finish(row, leg, before, after, None, attendees)
 
 
+def versions_of(plan: ImportPlan) -> dict[str, str]:
+    """When each existing item of the plan was last saved, to tell at confirmation who moved since."""
+    return {
+        str(row.item.uid): row.item.updated_at.isoformat() for row in plan.rows if row.item and row.item.pk
+    }
+
+
+def changed_since(plan: ImportPlan, versions: dict[str, str]) -> list[RowPlan]:
+    """Rows whose item was saved by someone else after the preview that `versions` came from.
+
+    Importing them would silently undo that edit (the file holds what the item was), so the
+    confirmation shows the preview again with them named instead of saving.
+    """
+    return [
+        row
+        for row in plan.rows
+        if row.item and row.item.pk and versions.get(str(row.item.uid)) != row.item.updated_at.isoformat()
+    ]
+
+
 def apply_import(*, delegation: Delegation, plan: ImportPlan) -> ImportPlan:
     """Save a plan without errors, all or nothing; unchanged rows are not touched at all.
 

@@ -18,10 +18,12 @@ from itinerary.programme import (
     CONTENT_TYPES,
     UnreadableFile,
     apply_import,
+    changed_since,
     export_file,
     plan_import,
     read_spreadsheet,
     template_file,
+    versions_of,
 )
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
@@ -64,17 +66,21 @@ class ProgrammeView(DelegationScopedMixin, FormView):
     def form_valid(self, form):
         headers, rows = form.cleaned_data["file"]
         plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
-        payload = signing.dumps(
-            {"headers": headers, "rows": rows}, salt=_salt(self.delegation), compress=True
-        )
-        return self.render_to_response(
-            self.get_context_data(
-                form=ProgrammeUploadForm(),  # the upload has been read: offer an empty field for the next
-                plan=plan,
-                payload=payload,
-                filename=self.request.FILES["file"].name,
-            ),
-        )
+        return _preview(self.request, self.delegation, plan, headers, rows, self.request.FILES["file"].name)
+
+
+def _preview(request, delegation, plan, headers, rows, filename, changed=()):
+    """The preview page; its Import button carries the table and when each item was last saved."""
+    table = {"headers": headers, "rows": rows, "filename": filename, "versions": versions_of(plan)}
+    context = {
+        "delegation": delegation,
+        "form": ProgrammeUploadForm(),  # the upload has been read: offer an empty field for the next
+        "plan": plan,
+        "payload": signing.dumps(table, salt=_salt(delegation), compress=True),
+        "filename": filename,
+        "changed": changed,
+    }
+    return TemplateResponse(request, ProgrammeView.template_name, context)
 
 
 class ProgrammeConfirmView(DelegationScopedMixin, View):
@@ -90,10 +96,11 @@ class ProgrammeConfirmView(DelegationScopedMixin, View):
                 request, "That preview has expired or is not from this mission: upload the file again."
             )
             return redirect("programme", self.delegation.slug)
-        plan = plan_import(delegation=self.delegation, **table)
-        if plan.errors:  # the mission changed since the preview (a member, a city or an item went)
-            context = {"delegation": self.delegation, "form": ProgrammeUploadForm(), "plan": plan}
-            return TemplateResponse(request, ProgrammeView.template_name, context)
+        headers, rows, filename = table["headers"], table["rows"], table["filename"]
+        plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
+        changed = changed_since(plan, table["versions"])
+        if plan.errors or changed:  # the mission changed since the preview: show what the file does now
+            return _preview(request, self.delegation, plan, headers, rows, filename, changed)
         apply_import(delegation=self.delegation, plan=plan)
         messages.success(
             request,

@@ -375,3 +375,28 @@ def test_programme_page_links_the_downloads_and_the_upload(client, mission):
     page = client.get(reverse("programme", args=[mission["delegation"].slug])).content.decode()
     assert "programme/export/?format=xlsx" in page and "programme/template/?format=csv" in page
     assert 'type="file"' in page
+
+
+def test_programme_confirm_shows_the_preview_again_when_an_item_was_saved_since(client, mission):
+    meeting = MeetingFactory(
+        delegation=mission["delegation"], city=mission["cities"]["Beijing"], venue="Hall 1"
+    )
+    _, rows = read_spreadsheet(
+        content=export_file(delegation=mission["delegation"], fmt="xlsx"), filename="p.xlsx"
+    )
+    title = rows[0][COLUMNS.index("title")]
+    rows[0][COLUMNS.index("title")] = "Renamed in the file"
+    preview = _upload(client, mission, _xlsx(rows))
+    meeting.venue = "Hall 2"  # someone else, between the preview and Import
+    meeting.save()
+
+    again = _confirm(client, mission, preview)
+
+    assert again.status_code == 200
+    assert [row.item.pk for row in again.context["changed"]] == [meeting.pk]
+    assert ("venue", "Hall 2", "Hall 1") in again.context["plan"].updated[0].changes
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.venue) == (title, "Hall 2")
+    assert _confirm(client, mission, again).status_code == 302  # imported knowingly from the new preview
+    meeting.refresh_from_db()
+    assert (meeting.title, meeting.venue) == ("Renamed in the file", "Hall 1")

@@ -76,6 +76,9 @@
         delete pendingAdds[select.id];
       } else if (select.tomselect) {
         select.tomselect.addOption({ value: data.value, text: text });
+        // The window may be seen closed (and the wait given up) before its message is handled:
+        // the choice still lands in the picker that asked.
+        if (select === target) select.tomselect.addItem(data.value);
       }
     });
   });

@@ -125,3 +125,17 @@ def test_a_city_missing_from_the_picker_is_added_in_a_small_window_and_chosen(pl
     assert City.objects.get(name="Busan").timezone == "Asia/Seoul"
     settle(page)
     assert violations == [] and popup_violations == []
+
+
+def test_a_city_created_after_the_picker_stopped_waiting_is_still_chosen(planner_page, live_server):
+    """The add window can be seen closed (and the wait given up) before its message is handled."""
+    page = planner_page
+    page.goto(f"{live_server.url}/delegations/korea/legs/new/")
+    busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
+    page.evaluate(
+        """([value]) => window.postMessage({type: "mission-planner:created", field: "id_destination",
+            value: String(value), label: "Busan (부산)", timezone: "Asia/Seoul"}, window.location.origin)""",
+        [busan.pk],
+    )
+    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · Asia/Seoul")
+    expect(page.locator("#id_origin option:checked")).to_have_text("---------")  # offered there, not chosen

@@ -22,7 +22,7 @@ from delegations.models import Member
 from delegations.scoping import DelegationScopedMixin
 from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
 from itinerary.schedule import load_mission
-from publishing.delegate_views import NO_REFERRER, _no_such_page
+from publishing.delegate_views import NO_REFERRER, no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
 
@@ -63,7 +63,7 @@ def delegate_book(request, token: str, as_pdf: bool = True):
     """The member's own book, from the latest release; a wrong token gets the delegate page's 404."""
     stamp = member_stamp(token)
     if stamp is None:
-        return _no_such_page(request)
+        return no_such_page(request)
     paper = _paper(request)
 
     def build() -> bytes:

@@ -41,7 +41,7 @@ def _no_such_calendar() -> HttpResponse:
     return response
 
 
-def _no_such_page(request) -> HttpResponse:
+def no_such_page(request) -> HttpResponse:
     """A wrong or rotated page token: a page that says what to do, and nothing about which missions exist."""
     response = render(request, "itinerary/link_not_found.html", status=404)
     response["Cache-Control"] = "private, no-cache"
@@ -115,7 +115,7 @@ def delegate_page(request, token: str):
     """The member's page, rendered once per release (and at least hourly, for "Today")."""
     stamp = member_stamp(token)
     if stamp is None:
-        return _no_such_page(request)
+        return no_such_page(request)
 
     def build() -> bytes:
         member = Member.objects.select_related("delegation").get(pk=stamp.member_id)

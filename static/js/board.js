@@ -108,6 +108,13 @@
 
   // One move to the server: the block's new wall clock with the version it was loaded at.
   function move(info, isUndo) {
+    if (busy) {
+      // The block's version comes back with the answer to the move in flight: a second move sent
+      // now would carry the old one and be refused as if someone else had changed it.
+      info.revert();
+      say("One move at a time: the last one is still being saved. Try again in a moment.", "info");
+      return;
+    }
     var event = info.event;
     var props = event.extendedProps;
     var day = event.resourceIds[0];

@@ -264,3 +264,33 @@ def test_board_opens_forms_adds_a_meeting_from_a_range_and_shows_members_as_colu
     page.locator(".ec-event", has_text="MOFCOM").click()
     expect(page).to_have_url(re.compile(rf"/meetings/{meeting.pk}/edit/$"))
     assert violations == []
+
+
+def test_board_takes_one_move_at_a_time(page, live_server):
+    """A second drag while the first is still being saved would carry a version the first replaces."""
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    held = []
+
+    def hold_the_first(route):
+        if held:
+            route.continue_()
+        else:
+            held.append(route)  # the first move's answer waits until the test lets it go
+
+    page.route("**/board/move/", hold_the_first)
+
+    _drag(page, block, minutes=60, duration=60)
+    status = page.locator("#board-status")
+    expect(status).to_contain_text("Saving…")
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text("One move at a time")
+    assert len(held) == 1
+    held[0].continue_()
+
+    expect(status).to_contain_text("Saved: MOFCOM, 11:00–12:00")
+    assert _utc(meeting)[0] == datetime(2016, 10, 25, 3, 0, tzinfo=UTC)
+    _drag(page, block, minutes=60, duration=60)  # with the new version, the next move goes through
+    expect(status).to_contain_text("Saved: MOFCOM, 12:00–13:00")

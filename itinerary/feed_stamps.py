@@ -86,7 +86,7 @@ class FeedStamp:
     last_modified: datetime
 
 
-def _as_datetime(value) -> datetime:
+def as_datetime(value) -> datetime:
     """Raw SQL gives aware datetimes on PostgreSQL and naive UTC ones or text on SQLite."""
     parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
@@ -105,7 +105,7 @@ def _stamp(kind: str, row: tuple, member_id: int | None) -> FeedStamp:
         member_id=member_id,
         slug=row[1],
         etag=f'"{digest}"',
-        last_modified=_as_datetime(row[-1]),
+        last_modified=as_datetime(row[-1]),
     )
 
 

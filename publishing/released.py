@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from django.conf import settings
 from django.db import connection
-from django.utils.dateparse import parse_datetime
 
 from delegations.models import Delegation
 from delegations.tokens import token_digest
-from itinerary.feed_stamps import FEED_FORMAT
+from itinerary.feed_stamps import FEED_FORMAT, as_datetime
 from itinerary.schedule import Mission
 from publishing.models import Release
 from publishing.snapshot import mission_from_snapshot
@@ -38,12 +37,6 @@ class ReleasedStamp:
     last_modified: datetime
 
 
-def _as_datetime(value) -> datetime:
-    """Raw SQL gives aware datetimes on PostgreSQL and naive UTC ones or text on SQLite."""
-    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
 def _stamp(kind: str, token: str, row: tuple, member_id: int | None) -> ReleasedStamp:
     delegation_id, slug, release_id, published_at, created_at = row[:5]
     key = repr(
@@ -55,7 +48,7 @@ def _stamp(kind: str, token: str, row: tuple, member_id: int | None) -> Released
         slug=slug,
         release_id=release_id,
         etag=f'"{hashlib.sha256(key.encode()).hexdigest()[:32]}"',
-        last_modified=_as_datetime(published_at or created_at),
+        last_modified=as_datetime(published_at or created_at),
     )
 
 

@@ -5,6 +5,7 @@ import shlex
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -19,6 +20,7 @@ from django.urls import reverse
 from delegations.models import Member
 from delegations.tokens import rotate_member_tokens
 from itinerary.models import Meeting
+from publishing.release import release_publish
 from tests.factories import MeetingFactory, MemberFactory
 from tests.threads import in_threads
 
@@ -43,26 +45,31 @@ def test_concurrent_changes_each_raise_the_sequence_exactly_once():
 def test_rotating_a_token_while_feeds_are_fetched_never_serves_a_half_state():
     member = MemberFactory()
     MeetingFactory(delegation=member.delegation)
+    release_publish(delegation=member.delegation, notify=False)
     old = member.feed_token
     url = reverse("member-calendar", args=[old])
     codes = []
+    fetching = threading.Event()
 
     def fetch_or_rotate(n):
         if n == 0:
-            time.sleep(0.05)
+            # Rotate once the feed is being fetched: waits on the fetchers, not on a clock (feeds
+            # from a release are fast enough to finish any fixed number of requests first).
+            assert fetching.wait(timeout=30)
             rotate_member_tokens(members=Member.objects.filter(pk=member.pk))
             return
         client = Client(raise_request_exception=False)
-        for _ in range(25):
+        for _ in range(10_000):  # until the rotation shows; after it, every answer is 404
             response = client.get(url)
             codes.append(response.status_code)
-            if response.status_code == 200:
-                assert response.content.startswith(b"BEGIN:VCALENDAR") and response.content.endswith(
-                    b"END:VCALENDAR\r\n"
-                )
+            fetching.set()
+            if response.status_code == 404:
+                return
+            assert response.content.startswith(b"BEGIN:VCALENDAR")
+            assert response.content.endswith(b"END:VCALENDAR\r\n")
 
     in_threads(4, fetch_or_rotate)
-    assert set(codes) <= {200, 404} and 404 in codes
+    assert set(codes) == {200, 404} and codes.count(404) == 3
     assert Client().get(url).status_code == 404
     member.refresh_from_db()
     assert Client().get(reverse("member-calendar", args=[member.feed_token])).status_code == 200

@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "delegations",
     "itinerary",
     "publishing",
+    "matchmaking",
     "missionplanner",
 ]
 

@@ -9,6 +9,7 @@ from django.contrib.auth import get_user_model
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.schedule import load_mission
+from matchmaking.models import Participant, Placement, Request, Session
 from publishing.models import Notice, Release
 from publishing.snapshot import snapshot_of
 
@@ -130,3 +131,69 @@ class NoticeFactory(factory.django.DjangoModelFactory):
     subject = "Trade mission: your schedule changed — 1 moved"
     changes = factory.LazyFunction(lambda: {"note": "", "items": [], "stays": []})
     status = Notice.Status.NO_EMAIL
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    """A B2B session in Shanghai, 14:00–17:00 local on 26 Oct 2016, 20-minute slots, 10 tables."""
+
+    class Meta:
+        model = Session
+
+    delegation = factory.SubFactory(DelegationFactory)
+    title = factory.Sequence(lambda n: f"B2B session {n}")
+    city = factory.SubFactory(
+        CityFactory, name="Shanghai", local_name="上海", latitude="31.22222", longitude="121.45806"
+    )
+    venue = "Shanghai Exhibition Center"
+    starts_at = factory.LazyAttribute(lambda s: local(s.city, "2016-10-26 14:00"))
+    ends_at = factory.LazyAttribute(lambda s: local(s.city, "2016-10-26 17:00"))
+    slot_minutes = 20
+    tables = 10
+    time_limit_seconds = 5
+
+
+class ParticipantFactory(factory.django.DjangoModelFactory):
+    """A buyer by default; `ParticipantFactory(seller=True)` is a seller with one member at its table."""
+
+    class Meta:
+        model = Participant
+
+    class Params:
+        seller = factory.Trait(side=Participant.Side.SELLER)
+
+    session = factory.SubFactory(SessionFactory)
+    side = Participant.Side.BUYER
+    organisation = factory.SubFactory(OrganisationFactory)
+    contact_name = factory.Sequence(lambda n: f"Contact {n}")
+
+    @factory.post_generation
+    def members(self, create, extracted, **kwargs):
+        if not create:
+            return
+        if extracted is not None:
+            self.members.set(extracted)
+        elif self.side == Participant.Side.SELLER:
+            self.members.add(
+                MemberFactory(delegation=self.session.delegation, organisation=self.organisation)
+            )
+
+
+class RequestFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Request
+
+    requester = factory.SubFactory(ParticipantFactory, seller=True)
+    target = factory.SubFactory(ParticipantFactory, session=factory.SelfAttribute("..requester.session"))
+    session = factory.LazyAttribute(lambda r: r.requester.session)
+    priority = "want"
+
+
+class PlacementFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Placement
+
+    seller = factory.SubFactory(ParticipantFactory, seller=True)
+    buyer = factory.SubFactory(ParticipantFactory, session=factory.SelfAttribute("..seller.session"))
+    session = factory.LazyAttribute(lambda p: p.seller.session)
+    slot = 1
+    table = 1

@@ -157,6 +157,7 @@ class ParticipantFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Participant
+        skip_postgeneration_save = True
 
     class Params:
         seller = factory.Trait(side=Participant.Side.SELLER)

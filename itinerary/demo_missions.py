@@ -24,6 +24,22 @@ Role = Member.Role
 Kind = Meeting.Kind
 Mode = TravelLeg.Mode
 
+# The article does not name the dozen companies: these are invented (and the B2B session in
+# matchmaking/demo.py marks them so), one per executive.
+EXECUTIVE_COMPANIES = (
+    "Golden Gate Microgrids",
+    "Sierra Battery Storage",
+    "Mojave Solar Trackers",
+    "Pacific Smart Water",
+    "Central Valley Bioenergy",
+    "Delta EV Charging",
+    "Redwood Building Efficiency",
+    "Sacramento Clean Air Systems",
+    "Coastal Wind Components",
+    "Silicon Valley Grid Analytics",
+    "San Diego Hydrogen",
+    "Inland Empire Recycling Technologies",
+)
 ORGANISATIONS = [
     # name, local name, kind, country, website
     (
@@ -63,6 +79,7 @@ ORGANISATIONS = [
     ("LeEco", "乐视", Org.COMPANY, "China", ""),
     ("Meishan California Smart City (MCSC)", "眉山加州智慧城", Org.COMPANY, "China", ""),
     ("Clean Energy Technologies Inc. (CETY)", "", Org.COMPANY, "United States", ""),
+    *[(company, "", Org.COMPANY, "United States", "") for company in EXECUTIVE_COMPANIES],
     (
         "China International Import Expo Bureau",
         "中国国际进口博览局",
@@ -133,6 +150,13 @@ PROVINCES = (
 LEADERS = ("Panorea Avdis", "Robert B. Weisenmiller")
 STATE_TEAM = (*LEADERS, "GO-Biz international affairs representative", "Energy Commission representative")
 EXECUTIVES = tuple(f"Clean energy executive {n:02d}" for n in range(1, 13))
+# Who hosts the Shanghai B2B session rather than sitting at a table.
+B2B_HOSTS = (
+    "GO-Biz international affairs representative",
+    "CalAsian Chamber representative",
+    "Los Angeles World Trade Center representative",
+    "Delegation interpreter",
+)
 
 CHINA_WORLD = dict(
     venue="China World Hotel",
@@ -199,7 +223,10 @@ MISSION_2016 = dict(
             "Los Angeles Regional Export Council (LARExC)",
             Role.EXECUTIVE,
         ),
-        *[(name, "Clean energy company executive", None, Role.EXECUTIVE) for name in EXECUTIVES],
+        *[
+            (name, "Clean energy company executive", company, Role.EXECUTIVE)
+            for name, company in zip(EXECUTIVES, EXECUTIVE_COMPANIES, strict=True)
+        ],
         ("Delegation interpreter", "Mandarin–English interpreter", None, Role.INTERPRETER),
     ],
     stays=[
@@ -459,6 +486,11 @@ MISSION_2016 = dict(
             venue_local="上海展览中心",
             address="1000 Middle Yan'an Road, Jing'an District, Shanghai",
             address_local="上海市静安区延安中路1000号",
+            attendees=B2B_HOSTS,
+            description=(
+                "GO-Biz and the chamber partners host the session; each company's table meetings "
+                "with Shanghai buyers are in its executive's own itinerary."
+            ),
         ),
         MeetingSpec(
             "b2b-guangzhou",

@@ -6,6 +6,7 @@ from briefing import views as briefing_views
 from delegations import views as delegation_views
 from itinerary import programme_views
 from itinerary import views as itinerary_views
+from matchmaking import output_views as b2b_outputs
 from missionplanner import views
 from publishing import delegate_views as public_views
 from publishing import views as publishing_views
@@ -57,6 +58,7 @@ delegation_patterns = [
     path("notices/<int:pk>/resend/", publishing_views.NoticeResendView.as_view(), name="notice-resend"),
     path("briefing.pdf", briefing_views.staff_book, name="briefing"),
     path("briefing/", briefing_views.staff_book_print, name="briefing-print"),
+    path("b2b/", include("matchmaking.urls")),
 ]
 
 urlpatterns = [
@@ -78,6 +80,8 @@ urlpatterns = [
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
     path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
     path("my/<str:token>/", public_views.delegate_page, name="delegate-page"),
+    path("b2b/<str:token>/", b2b_outputs.buyer_page, name="buyer-page"),
+    path("b2b/<str:token>.ics", b2b_outputs.buyer_calendar, name="buyer-calendar"),
     path("my/<str:token>/briefing.pdf", briefing_views.delegate_book, name="delegate-briefing"),
     path(
         "my/<str:token>/briefing/",

@@ -10,6 +10,7 @@ from tests.factories import (
     MemberFactory,
     NoticeFactory,
     OrganisationFactory,
+    ParticipantFactory,
     ReleaseFactory,
     StayFactory,
     TravelLegFactory,
@@ -57,6 +58,12 @@ GUARDS = {
     "notice-resend": "mission-post",
     "briefing": "mission",
     "briefing-print": "mission",
+    "b2b-table-plan": "mission",
+    "b2b-table-plan-pdf": "mission",
+    "b2b-buyer-agenda": "mission",
+    "b2b-buyer-agenda-pdf": "mission",
+    "buyer-page": "token",  # a B2B buyer's own agenda and feed
+    "buyer-calendar": "token",
     "delegate-page": "token",
     "member-calendar": "token",
     "delegation-calendar": "token",
@@ -144,6 +151,10 @@ READ_ONLY = {
     "notice-list",
     "briefing",
     "briefing-print",
+    "b2b-table-plan",
+    "b2b-table-plan-pdf",
+    "b2b-buyer-agenda",
+    "b2b-buyer-agenda-pdf",
 }
 
 
@@ -183,6 +194,7 @@ def world():
         "organisation": OrganisationFactory(),
         "city": CityFactory(name="Unused city"),
         "notice": NoticeFactory(release=ReleaseFactory(delegation=delegation)),
+        "buyer": ParticipantFactory(session__delegation=delegation),  # in a B2B session of its own
     }
     own = UserFactory(username="own")
     delegation.staff.add(own)
@@ -206,6 +218,13 @@ def _url(name, objects):
         return reverse(name, args=[objects["delegation"].slug, objects["notice"].pk])
     if name == "item-restore":
         return reverse(name, args=[objects["delegation"].slug, "meeting", objects["deleted_meeting"]])
+    buyer = objects["buyer"]
+    if name in ("buyer-page", "buyer-calendar"):
+        return reverse(name, kwargs={"token": buyer.feed_token})
+    if name.startswith("b2b-table-plan"):
+        return reverse(name, args=[objects["delegation"].slug, buyer.session_id])
+    if name.startswith("b2b-buyer-agenda"):
+        return reverse(name, args=[objects["delegation"].slug, buyer.session_id, buyer.pk])
     if GUARDS[name] == "token":
         token = objects["delegation" if name == "delegation-calendar" else "member"].feed_token
         return reverse(name, kwargs={"token": token})

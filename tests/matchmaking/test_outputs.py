@@ -11,6 +11,7 @@ import icalendar
 import pytest
 import vobject
 from django.contrib.staticfiles import finders
+from django.template.loader import render_to_string
 from django.urls import reverse
 from pypdf import PdfReader
 
@@ -330,3 +331,20 @@ def test_buyer_page_and_feed_take_the_same_queries_at_any_size(client, size, dja
     for name in ("buyer-page", "buyer-calendar"):
         with django_assert_max_num_queries(8):
             assert client.get(reverse(name, args=[buyer.feed_token])).status_code == 200
+
+
+def test_the_session_pages_can_link_each_buyers_outputs(b2b):
+    session, pudong = b2b["session"], b2b["pudong"]
+    html = render_to_string(
+        "matchmaking/buyer_links.html",
+        {"buyer": pudong, "session": session, "delegation": session.delegation},
+    )
+    links = buyer_links(pudong)
+    for href in (
+        links.agenda,
+        links.agenda_pdf,
+        links.page,
+        reverse("buyer-calendar", args=[pudong.feed_token]),
+    ):
+        assert f'href="{href}"' in html
+    assert reverse("b2b-table-plan", args=[session.delegation.slug, session.pk]).endswith("/table-plan/")

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from matchmaking import output_views
+from matchmaking import import_views, output_views
 
 urlpatterns = [
     path("sessions/<int:session_pk>/table-plan/", output_views.table_plan_page, name="b2b-table-plan"),
@@ -16,5 +16,21 @@ urlpatterns = [
         "sessions/<int:session_pk>/buyers/<int:pk>/agenda.pdf",
         output_views.buyer_agenda_pdf,
         name="b2b-buyer-agenda-pdf",
+    ),
+    path("sessions/<int:session_pk>/import/", import_views.ImportView.as_view(), name="b2b-import"),
+    path(
+        "sessions/<int:session_pk>/import/confirm/",
+        import_views.ImportConfirmView.as_view(),
+        name="b2b-import-confirm",
+    ),
+    path(
+        "sessions/<int:session_pk>/import/template/<slug:kind>/",
+        import_views.TemplateView.as_view(),
+        name="b2b-import-template",
+    ),
+    path(
+        "sessions/<int:session_pk>/export/<slug:kind>.<slug:fmt>",
+        import_views.ExportView.as_view(),
+        name="b2b-export",
     ),
 ]

@@ -64,6 +64,10 @@ GUARDS = {
     "b2b-buyer-agenda-pdf": "mission",
     "buyer-page": "token",  # a B2B buyer's own agenda and feed
     "buyer-calendar": "token",
+    "b2b-import": "mission",  # GET: downloads and the upload form; POST: the preview of a file
+    "b2b-import-confirm": "mission-post",  # the preview's Import button
+    "b2b-import-template": "mission",
+    "b2b-export": "mission",
     "delegate-page": "token",
     "member-calendar": "token",
     "delegation-calendar": "token",
@@ -155,6 +159,8 @@ READ_ONLY = {
     "b2b-table-plan-pdf",
     "b2b-buyer-agenda",
     "b2b-buyer-agenda-pdf",
+    "b2b-import-template",
+    "b2b-export",
 }
 
 
@@ -225,6 +231,9 @@ def _url(name, objects):
         return reverse(name, args=[objects["delegation"].slug, buyer.session_id])
     if name.startswith("b2b-buyer-agenda"):
         return reverse(name, args=[objects["delegation"].slug, buyer.session_id, buyer.pk])
+    if name.startswith(("b2b-import", "b2b-export")):
+        args = {"b2b-import-template": ["requests"], "b2b-export": ["requests", "csv"]}.get(name, [])
+        return reverse(name, args=[objects["delegation"].slug, buyer.session_id, *args])
     if GUARDS[name] == "token":
         token = objects["delegation" if name == "delegation-calendar" else "member"].feed_token
         return reverse(name, kwargs={"token": token})

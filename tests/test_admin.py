@@ -13,6 +13,7 @@ from delegations.models import Member
 from itinerary.demo_missions import load_demo_missions
 from itinerary.models import Meeting, TravelLeg
 from publishing.models import Notice
+from tests import factories
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -20,6 +21,7 @@ from tests.factories import (
     MemberFactory,
     NoticeFactory,
     OrganisationFactory,
+    PlacementFactory,
     StayFactory,
     TravelLegFactory,
 )
@@ -51,6 +53,10 @@ def test_every_admin_changelist_add_and_change_page_renders(admin_client, admin_
     obj = model.objects.order_by("pk").last()
     if obj is None and model is Notice:
         obj = NoticeFactory()  # the demo is published without notices
+    if obj is None and model._meta.app_label == "matchmaking":
+        placement = PlacementFactory()  # the demo's B2B session loads apart from the missions
+        factories.RequestFactory(requester=placement.seller, target=placement.buyer)
+        obj = model.objects.order_by("pk").last()
     assert obj is not None, f"the demo missions hold no {model._meta.verbose_name}"
     assert admin_client.get(_admin_url(model, "change", obj.pk)).status_code == 200
 

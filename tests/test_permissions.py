@@ -11,7 +11,9 @@ from tests.factories import (
     NoticeFactory,
     OrganisationFactory,
     ParticipantFactory,
+    PlacementFactory,
     ReleaseFactory,
+    RequestFactory,
     StayFactory,
     TravelLegFactory,
     UserFactory,
@@ -58,6 +60,25 @@ GUARDS = {
     "notice-resend": "mission-post",
     "briefing": "mission",
     "briefing-print": "mission",
+    "b2b-session-list": "mission",
+    "b2b-session-create": "mission",
+    "b2b-session": "mission",
+    "b2b-session-edit": "mission",
+    "b2b-session-delete": "mission",
+    "b2b-solve": "mission-post",  # Solve / Fill empty slots only
+    "b2b-solve-status": "mission",  # JSON polled by the session page
+    "b2b-participant-list": "mission",
+    "b2b-participant-create": "mission",
+    "b2b-participant-edit": "mission",
+    "b2b-participant-delete": "mission",
+    "b2b-request-create": "mission",
+    "b2b-request-edit": "mission",
+    "b2b-request-delete": "mission",
+    "b2b-grid-edit": "mission-post",  # the grid's small forms; an empty one redirects with a message
+    "b2b-grid-json": "mission-json",  # the grid's drag and drop
+    "b2b-placement-add": "mission",
+    "b2b-placement": "mission",
+    "b2b-outcomes": "mission",
     "b2b-table-plan": "mission",
     "b2b-table-plan-pdf": "mission",
     "b2b-buyer-agenda": "mission",
@@ -155,6 +176,13 @@ READ_ONLY = {
     "notice-list",
     "briefing",
     "briefing-print",
+    "b2b-session-list",
+    "b2b-session",
+    "b2b-solve-status",
+    "b2b-participant-list",
+    "b2b-placement-add",
+    "b2b-placement",
+    "b2b-outcomes",
     "b2b-table-plan",
     "b2b-table-plan-pdf",
     "b2b-buyer-agenda",
@@ -201,6 +229,9 @@ def world():
         "city": CityFactory(name="Unused city"),
         "notice": NoticeFactory(release=ReleaseFactory(delegation=delegation)),
         "buyer": ParticipantFactory(session__delegation=delegation),  # in a B2B session of its own
+        # A B2B meeting on the grid, and the request behind it, in a session of their own.
+        "placement": (placement := PlacementFactory(seller__session__delegation=delegation, slot=1, table=1)),
+        "request": RequestFactory(requester=placement.seller, target=placement.buyer),
     }
     own = UserFactory(username="own")
     delegation.staff.add(own)
@@ -218,12 +249,37 @@ def world():
     return objects, users
 
 
+# The B2B staff pages, and the object inside the session each one names (None: the session itself;
+# "mission": no session, the delegation's list of them).
+B2B_STAFF_URLS = {
+    "b2b-session-list": "mission",
+    "b2b-session-create": "mission",
+    **dict.fromkeys(
+        ["b2b-session", "b2b-session-edit", "b2b-session-delete",
+         "b2b-solve", "b2b-solve-status", "b2b-participant-list", "b2b-participant-create",
+         "b2b-request-create", "b2b-grid-edit", "b2b-grid-json", "b2b-placement-add", "b2b-outcomes"]
+    ),
+    "b2b-participant-edit": "participant",
+    "b2b-participant-delete": "participant",
+    "b2b-request-edit": "request",
+    "b2b-request-delete": "request",
+    "b2b-placement": "placement",
+}  # fmt: skip
+
+
 def _url(name, objects):
     kwargs = {}
     if name == "notice-resend":
         return reverse(name, args=[objects["delegation"].slug, objects["notice"].pk])
     if name == "item-restore":
         return reverse(name, args=[objects["delegation"].slug, "meeting", objects["deleted_meeting"]])
+    if B2B_STAFF_URLS.get(name) == "mission":
+        return reverse(name, args=[objects["delegation"].slug])
+    if name in B2B_STAFF_URLS:
+        placement = objects["placement"]
+        items = {"participant": placement.buyer, "request": objects["request"], "placement": placement}
+        item = [items[B2B_STAFF_URLS[name]].pk] if B2B_STAFF_URLS[name] else []
+        return reverse(name, args=[objects["delegation"].slug, placement.session_id, *item])
     buyer = objects["buyer"]
     if name in ("buyer-page", "buyer-calendar"):
         return reverse(name, kwargs={"token": buyer.feed_token})

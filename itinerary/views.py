@@ -17,6 +17,7 @@ from itinerary.board import StaleItem, board_json, item_answer, item_move, parse
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
 from itinerary.forms import CityForm, MeetingForm, StayForm, TravelLegForm
 from itinerary.history import change_log, deleted_items, item_restore
+from itinerary.mission_cache import current_mission
 from itinerary.models import City, Meeting, Stay, TravelLeg
 from itinerary.schedule import compose_days, load_mission
 from itinerary.schedule_cards import schedule_cards
@@ -234,7 +235,7 @@ class BoardMoveView(DelegationScopedMixin, View):
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages)}, status=400)
         except StaleItem as stale:
-            answer = item_answer(load_mission(self.delegation), stale.item)
+            answer = item_answer(current_mission(self.delegation), stale.item)
             return JsonResponse({"error": stale.message, **answer}, status=409)
         return JsonResponse(item_answer(moved.mission, moved.item))
 

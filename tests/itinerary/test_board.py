@@ -313,7 +313,8 @@ def test_board_data_takes_the_same_queries_at_any_size_and_fewer_once_cached(
     for n in range(size):
         MeetingFactory(delegation=delegation, city=beijing, starts_at=start + timedelta(minutes=30 * n))
     url = reverse("board-data", args=[delegation.slug])
-    with django_assert_num_queries(14):  # the same at any size: load_mission reads in fixed queries
+    # The same at any size: the rows' versions (mission_cache.py), then load_mission's fixed queries.
+    with django_assert_num_queries(17):
         response = client.get(url)
     assert len(response.json()["blocks"]) == size
     with django_assert_num_queries(6):  # the same stamp: from the cache, without loading the mission
@@ -354,3 +355,118 @@ def test_board_page_links_its_data_and_move_urls(client, staff, delegation):
     assert f'data-data-url="{reverse("board-data", args=[delegation.slug])}"' in page
     assert f'data-move-url="{reverse("board-move", args=[delegation.slug])}"' in page
     assert "vendor/event-calendar/event-calendar.min.js" in page
+
+
+def _expected_conflicts(delegation) -> dict[str, list[str]]:
+    """What the schedule page says, from the whole mission loaded afresh."""
+    found = conflicts_by_entry(find_conflicts(load_mission(delegation)))
+    return {key: [conflict.message for conflict in conflicts] for key, conflicts in found.items()}
+
+
+def _move_and_compare(client, delegation, item, kind, rule_words, **times):
+    item.refresh_from_db()
+    response = _post_move(
+        client, delegation, kind=kind, pk=item.pk, version=item.updated_at.isoformat(), **times
+    )
+    assert response.status_code == 200, response.content
+    answer, expected = response.json(), _expected_conflicts(delegation)
+    assert answer["conflicts"] == expected
+    assert answer["itemConflicts"] == expected.get(f"{kind}-{item.pk}", [])
+    assert not rule_words or any(rule_words in message for message in answer["itemConflicts"]), answer
+
+
+def test_board_move_answers_the_findings_of_the_whole_mission_for_a_double_booking(
+    client, staff, delegation, beijing
+):
+    ana = MemberFactory(delegation=delegation, full_name="Ana")
+    first = MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00"))
+    second = MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 14:00"))
+    first.attendees.add(ana)
+    second.attendees.add(ana)
+    # A first move keeps the mission in this process; then someone else moves another meeting by form.
+    _move_and_compare(
+        client, delegation, second, "meeting", "", start="2016-10-25T14:15", end="2016-10-25T15:15"
+    )
+    first.starts_at, first.ends_at = local(beijing, "2016-10-25 09:00"), local(beijing, "2016-10-25 10:00")
+    first.save()
+    _move_and_compare(
+        client, delegation, second, "meeting", "Double-booked: Ana",
+        start="2016-10-25T09:30", end="2016-10-25T10:30",
+    )  # fmt: skip
+
+
+def test_board_move_answers_the_findings_of_the_whole_mission_for_a_meeting_in_the_wrong_city(
+    client, staff, delegation, beijing
+):
+    shanghai = CityFactory(name="Shanghai", local_name="上海")
+    StayFactory(
+        delegation=delegation,
+        city=shanghai,
+        arrival_date=date(2016, 10, 26),
+        departure_date=date(2016, 10, 27),
+    )
+    MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 09:00"))
+    expo = MeetingFactory(delegation=delegation, city=shanghai, starts_at=local(shanghai, "2016-10-26 15:00"))
+    _move_and_compare(
+        client, delegation, expo, "meeting", "", start="2016-10-26T16:00", end="2016-10-26T17:00"
+    )
+    # To the day before, in another column: Shanghai while the delegation is staying in Beijing.
+    _move_and_compare(
+        client, delegation, expo, "meeting", "but the delegation is staying in Beijing",
+        start="2016-10-25T15:00", end="2016-10-25T16:00",
+    )  # fmt: skip
+
+
+def test_board_move_answers_the_findings_of_the_whole_mission_for_a_late_leg_across_midnight(
+    client, staff, delegation, beijing
+):
+    leg = TravelLegFactory(delegation=delegation)  # SFO 23 Oct 12:50 PDT → PEK 24 Oct 16:55 CST
+    MeetingFactory(
+        delegation=delegation,
+        title="Welcome dinner",
+        city=beijing,
+        starts_at=local(beijing, "2016-10-24 18:30"),
+    )
+    _move_and_compare(client, delegation, leg, "leg", "", start="2016-10-23T13:00")
+    # Two hours later it lands at 18:55 on the 24th, after the dinner has started.
+    _move_and_compare(
+        client,
+        delegation,
+        leg,
+        "leg",
+        "arrives 18:55 CST, UTC+8, after “Welcome dinner”",
+        start="2016-10-23T14:50",
+    )
+
+
+def test_board_move_takes_the_same_queries_at_any_size(client, staff, delegation, beijing):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (5, 80):
+        mission = DelegationFactory(start_date=date(2016, 10, 23), end_date=date(2016, 10, 26))
+        mission.staff.add(staff)
+        StayFactory(delegation=mission, city=beijing, arrival_date=date(2016, 10, 24))
+        members = [MemberFactory(delegation=mission) for _ in range(size // 5)]
+        start = local(beijing, "2016-10-24 08:00")
+        for n in range(size):
+            meeting = MeetingFactory(
+                delegation=mission, city=beijing, starts_at=start + timedelta(minutes=50 * n)
+            )
+            meeting.attendees.add(members[n % len(members)])
+        TravelLegFactory(delegation=mission)
+        moved = Meeting.objects.filter(delegation=mission).order_by("pk").first()
+        for minutes in ("15", "30"):  # the first keeps the mission in this process; the second is measured
+            moved.refresh_from_db()
+            with CaptureQueriesContext(connection) as queries:
+                response = _post_move(
+                    client, mission, kind="meeting", pk=moved.pk, version=moved.updated_at.isoformat(),
+                    start=f"2016-10-24T08:{minutes}", end=f"2016-10-24T09:{minutes}",
+                )  # fmt: skip
+            assert response.status_code == 200
+            assert response.json()["conflicts"] == _expected_conflicts(mission)
+        counts.append(len(queries))
+    assert (
+        counts[0] == counts[1] <= 20
+    )  # 20 today: session, user, lock, save and history, versions, one reread

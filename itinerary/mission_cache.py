@@ -1,0 +1,179 @@
+"""A loaded mission kept in this process, used only while no row it was read from has changed.
+
+A board move answers with the conflicts of the whole mission: conflicts.py follows each member from
+item to item across days (a missing leg can span a week), so no window of days around the moved item
+gives the same findings. Loading a 1,000-meeting mission costs ~50 ms, nearly all of it building
+model instances; reading which rows changed costs two narrow queries and a few milliseconds.
+
+So a mission is kept with the *row versions* it was read from: the id and `updated_at` of every row
+`load_mission` reads (the delegation; its meetings, legs, stays and members; the cities and
+organisations they use) and every link it reads (attendees, counterparts), as the database returns
+them, no model built. Every save moves its row's `updated_at` (auto_now, and the feed-history
+touches set it too): the stale-edit checks of the forms and of the board already rest on that. So
+equal versions mean equal rows, and the kept mission is exactly what `load_mission` would read now.
+
+Why each row's version rather than one revision number or a MAX() of the versions: a MAX() misses a
+transaction that commits after a later one (its `updated_at` is older than the maximum already
+seen), and a per-delegation counter would need every writer to bump it in its own transaction
+(holding a lock on the delegation row that imports and forms would then take in different orders)
+or after its commit (a process that dies in between leaves a stale mission in every other process).
+Versions read from the rows themselves need neither.
+
+When only some meetings or legs changed (a move; someone's edit of another item), those are read
+again and their entries rebuilt, keeping attendees and counterparts (the links are unchanged);
+anything else (a stay, a member, an attendee, a city, an item added or deleted) reloads the mission.
+Versions are read before the rows they describe, so what is kept is never older than its versions:
+a row changed in between has a newer version by the next read and is read again then.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import cache
+
+from django.db import connection
+
+from delegations.models import Delegation, Member, Organisation
+from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
+from itinerary.schedule import Entry, Mission, load_mission
+
+KEPT_MISSIONS = 16  # a few missions a process: each 1,000-meeting mission is a few megabytes
+
+
+@dataclass(frozen=True)
+class RowVersions:
+    rows: dict[tuple[str, int], object]  # ("meeting", 12): its updated_at, as the database gives it
+    links: frozenset[tuple[int, int, int]]  # (which link table, item id, member or organisation id)
+
+    def changed_items(self, kept: RowVersions) -> dict[str, set[int]] | None:
+        """The meetings and legs whose rows changed since `kept`; None when anything else changed."""
+        if self.links != kept.links or self.rows.keys() != kept.rows.keys():
+            return None
+        changed: dict[str, set[int]] = {"meeting": set(), "leg": set()}
+        for key, version in self.rows.items():
+            if kept.rows[key] != version:
+                if key[0] not in changed:
+                    return None
+                changed[key[0]].add(key[1])
+        return changed
+
+
+@dataclass(frozen=True)
+class _Kept:
+    versions: RowVersions
+    mission: Mission
+
+
+_kept: OrderedDict[int, _Kept] = OrderedDict()
+_lock = threading.Lock()
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+@cache
+def _rows_sql() -> str:
+    meeting, leg, stay, member = _table(Meeting), _table(TravelLeg), _table(Stay), _table(Member)
+    counterpart = _table(MeetingCounterpart)
+    return f"""
+        SELECT 'delegation', id, updated_at FROM {_table(Delegation)} WHERE id = %(d)s
+        UNION ALL SELECT 'meeting', id, updated_at FROM {meeting} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'leg', id, updated_at FROM {leg} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'stay', id, updated_at FROM {stay} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'member', id, updated_at FROM {member} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'city', id, updated_at FROM {_table(City)} WHERE id IN (
+            SELECT city_id FROM {meeting} WHERE delegation_id = %(d)s
+            UNION SELECT origin_id FROM {leg} WHERE delegation_id = %(d)s
+            UNION SELECT destination_id FROM {leg} WHERE delegation_id = %(d)s
+            UNION SELECT city_id FROM {stay} WHERE delegation_id = %(d)s)
+        UNION ALL SELECT 'organisation', id, updated_at FROM {_table(Organisation)} WHERE id IN (
+            SELECT organisation_id FROM {member} WHERE delegation_id = %(d)s
+            UNION SELECT c.organisation_id FROM {counterpart} c
+                JOIN {meeting} m ON m.id = c.meeting_id WHERE m.delegation_id = %(d)s)
+    """
+
+
+@cache
+def _links_sql() -> str:
+    meeting, leg = _table(Meeting), _table(TravelLeg)
+    meeting_people, leg_people = Meeting.attendees.through, TravelLeg.attendees.through
+    counterpart = MeetingCounterpart
+    return f"""
+        SELECT 0, a.{_column(meeting_people, "meeting")}, a.{_column(meeting_people, "member")}
+            FROM {_table(meeting_people)} a
+            JOIN {meeting} m ON m.id = a.{_column(meeting_people, "meeting")} WHERE m.delegation_id = %(d)s
+        UNION ALL SELECT 1, a.{_column(leg_people, "travelleg")}, a.{_column(leg_people, "member")}
+            FROM {_table(leg_people)} a
+            JOIN {leg} l ON l.id = a.{_column(leg_people, "travelleg")} WHERE l.delegation_id = %(d)s
+        UNION ALL SELECT 2, c.{_column(counterpart, "meeting")}, c.{_column(counterpart, "organisation")}
+            FROM {_table(counterpart)} c
+            JOIN {meeting} m ON m.id = c.{_column(counterpart, "meeting")} WHERE m.delegation_id = %(d)s
+    """
+
+
+def row_versions(delegation_id: int) -> RowVersions:
+    """What `load_mission` would read, summed up as each row's version: two queries at any size."""
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(), {"d": delegation_id})
+        rows = {(kind, pk): version for kind, pk, version in cursor.fetchall()}
+        cursor.execute(_links_sql(), {"d": delegation_id})
+        links = frozenset(cursor.fetchall())
+    return RowVersions(rows=rows, links=links)
+
+
+def _with_items_reloaded(mission: Mission, changed: dict[str, set[int]]) -> Mission | None:
+    """The mission with the entries of the changed meetings and legs rebuilt from their rows now.
+
+    Their attendees and counterparts are the kept entries' own: the links did not change. None when
+    one of them is gone meanwhile (the caller loads the whole mission instead).
+    """
+    items = []
+    if changed["meeting"]:
+        items += Meeting.objects.filter(pk__in=changed["meeting"]).select_related("city")
+    if changed["leg"]:
+        items += TravelLeg.objects.filter(pk__in=changed["leg"]).select_related("origin", "destination")
+    if len(items) != len(changed["meeting"]) + len(changed["leg"]):
+        return None
+    kept = {entry.key: entry for entry in mission.entries}
+    for item in items:
+        before = kept[f"{'leg' if isinstance(item, TravelLeg) else 'meeting'}-{item.pk}"]
+        kept[before.key] = Entry.of(item, before.attendee_ids, before.counterparts)
+    entries = sorted(kept.values(), key=lambda entry: (entry.starts_at, entry.ends_at, entry.key))
+    # A new Mission: the kept one may be in use by another request of this process.
+    return Mission(mission.delegation, mission.members, mission.stays, entries)
+
+
+def current_mission(delegation: Delegation) -> Mission:
+    """The working copy as `load_mission` would read it now, from this process's copy when it can.
+
+    Costs two queries when nothing changed, one or two more when only meetings or legs did, and a
+    whole load otherwise. Inside a transaction it sees that transaction's own writes, as a load
+    would; a copy made from writes that are then rolled back is never used again, since no row ever
+    has their versions.
+    """
+    versions = row_versions(delegation.pk)
+    with _lock:
+        kept = _kept.get(delegation.pk)
+    mission = None
+    if kept is not None:
+        changed = versions.changed_items(kept.versions)
+        if changed is not None:
+            mission = (
+                kept.mission if not any(changed.values()) else _with_items_reloaded(kept.mission, changed)
+            )
+    if mission is None:
+        # The delegation too is read after the versions: the caller's copy may be older than them.
+        mission = load_mission(Delegation.objects.get(pk=delegation.pk))
+    with _lock:
+        _kept[delegation.pk] = _Kept(versions, mission)
+        _kept.move_to_end(delegation.pk)
+        while len(_kept) > KEPT_MISSIONS:
+            _kept.popitem(last=False)
+    return mission

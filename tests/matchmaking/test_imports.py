@@ -411,14 +411,20 @@ def test_b2b_import_tells_same_named_organisations_apart_by_country(mission):
     assert plan.rows[1].item.organisation.country == "Singapore"
 
 
-def test_b2b_import_keeps_the_organisation_lists_names(mission):
-    rows = [_participant(side="buyer", organisation="Shanghai Electric", organisation_local_name="上海電氣")]
+def test_b2b_import_keeps_the_organisation_lists_names_and_notes_what_it_adds(mission):
+    rows = [
+        _participant(side="buyer", organisation="Shanghai Electric", organisation_local_name="上海電氣"),
+        _participant(side="buyer", organisation="Shanghai Electrik"),
+    ]
     plan = plan_import(
         session=mission["session"], tables=[Table(PARTICIPANTS, list(COLUMNS[PARTICIPANTS]), rows)]
     )
     assert plan.errors == []
     assert plan.rows[0].notes == [
         "organisation_local_name: the organisation list has '上海电气', kept instead of '上海電氣'"
+    ]
+    assert plan.rows[1].notes == [
+        "Shanghai Electrik will be added to the organisation list (did you mean Shanghai Electric?)"
     ]
 
 
@@ -499,6 +505,7 @@ def test_b2b_import_page_links_the_downloads_and_the_upload(client, mission):
     page = client.get(_url("b2b-import", mission)).content.decode()
     assert "export/participants.xlsx" in page and "import/template/requests/?format=csv" in page
     assert "Shanghai B2B" in page and 'type="file"' in page
+    assert "Wed 26 Oct 2016, 14:00–17:00 local time (Asia/Shanghai)" in page  # the room's clock
 
 
 def test_b2b_plan_queries_do_not_grow_with_the_file(client, mission):
@@ -515,6 +522,17 @@ def test_b2b_plan_queries_do_not_grow_with_the_file(client, mission):
         return len(captured)
 
     assert queries(10) == queries(300)
+
+
+def test_b2b_preview_page_queries_do_not_grow_with_the_file(client, mission):
+    def queries(buyers: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = _upload(client, mission, _workbook(_participants(buyers), _requests(buyers)))
+        assert len(response.context["plan"].new) == 2 + buyers + len(_requests(buyers))
+        return len(captured)
+
+    queries(1)  # the first request logs in
+    assert queries(10) == queries(200)
 
 
 def test_b2b_export_queries_do_not_grow_with_the_session(client, mission):

@@ -257,11 +257,18 @@ def _timelines(mission: Mission, entries: list[Entry]) -> list[tuple[set[int], l
     members = [member.pk for member in mission.members if member.is_active]
     if not members:
         return [(set(), entries)]
+    # One pass over the entries, not one per member (a board move runs this on every drop): an
+    # entry for the whole delegation is in every timeline, any other only in its attendees'.
+    everyone: list[int] = []
+    own: dict[int, list[int]] = {}
+    for i, entry in enumerate(entries):
+        if not entry.attendee_ids:
+            everyone.append(i)
+        for pk in entry.attendee_ids:
+            own.setdefault(pk, []).append(i)
     groups: dict[tuple[int, ...], tuple[set[int], list[Entry]]] = {}
     for pk in members:
-        positions = tuple(
-            i for i, entry in enumerate(entries) if not entry.attendee_ids or pk in entry.attendee_ids
-        )
+        positions = tuple(sorted(everyone + own[pk])) if pk in own else tuple(everyone)
         if positions not in groups:
             groups[positions] = (set(), [entries[i] for i in positions])
         groups[positions][0].add(pk)

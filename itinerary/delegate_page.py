@@ -89,4 +89,10 @@ def delegate_page_context(request, member: Member, mission: Mission) -> dict:
         "links": member_feed_links(member, base=site_base(request)),
         "today": today,
         "is_over": mission.delegation.end_date < today,
+        # B2B table meetings are theirs by name (whole-delegation B2B blocks are not): they can
+        # say how each went.
+        "has_b2b": any(
+            not entry.is_leg and entry.item.kind == "b2b" and member.pk in entry.attendee_ids
+            for entry in mission.entries
+        ),
     }

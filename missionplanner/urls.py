@@ -6,6 +6,7 @@ from briefing import views as briefing_views
 from delegations import views as delegation_views
 from itinerary import programme_views
 from itinerary import views as itinerary_views
+from matchmaking import member_views as b2b_members
 from matchmaking import output_views as b2b_outputs
 from missionplanner import views
 from publishing import delegate_views as public_views
@@ -80,6 +81,7 @@ urlpatterns = [
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),
     path("cities/<int:pk>/delete/", i.CityDeleteView.as_view(), name="city-delete"),
     path("my/<str:token>/", public_views.delegate_page, name="delegate-page"),
+    path("my/<str:token>/b2b/", b2b_members.member_outcomes, name="delegate-b2b"),
     path("b2b/<str:token>/", b2b_outputs.buyer_page, name="buyer-page"),
     path("b2b/<str:token>.ics", b2b_outputs.buyer_calendar, name="buyer-calendar"),
     path("my/<str:token>/briefing.pdf", briefing_views.delegate_book, name="delegate-briefing"),

@@ -90,6 +90,7 @@ GUARDS = {
     "b2b-import-template": "mission",
     "b2b-export": "mission",
     "delegate-page": "token",
+    "delegate-b2b": "token-form",  # a delegate marks their own B2B meetings held or no-show
     "member-calendar": "token",
     "delegation-calendar": "token",
     "delegate-briefing": "token",
@@ -139,6 +140,9 @@ EXPECTED = {
     ("own", "POST"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
     ("token", "GET"): dict.fromkeys(ROLES, "ok"),
     ("token", "POST"): dict.fromkeys(ROLES, "method"),
+    # The token is the key: whoever holds it may post, and only touches that member's meetings.
+    ("token-form", "GET"): dict.fromkeys(ROLES, "ok"),
+    ("token-form", "POST"): dict.fromkeys(ROLES, "ok"),
     ("public", "GET"): dict.fromkeys(ROLES, "ok"),
     # Logging out is a POST; whoever posts it lands on the login page.
     ("logout", "GET"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
@@ -290,7 +294,7 @@ def _url(name, objects):
     if name.startswith(("b2b-import", "b2b-export")):
         args = {"b2b-import-template": ["requests"], "b2b-export": ["requests", "csv"]}.get(name, [])
         return reverse(name, args=[objects["delegation"].slug, buyer.session_id, *args])
-    if GUARDS[name] == "token":
+    if GUARDS[name].startswith("token"):
         token = objects["delegation" if name == "delegation-calendar" else "member"].feed_token
         return reverse(name, kwargs={"token": token})
     if name.startswith(

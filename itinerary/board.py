@@ -21,6 +21,7 @@ from django.urls import reverse
 from delegations.models import Delegation
 from itinerary.conflicts import Conflict, conflicts_by_entry, find_conflicts
 from itinerary.feed_stamps import cached_body, delegation_feed_stamp
+from itinerary.forms import arrival_before_departure
 from itinerary.mission_cache import current_mission
 from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import Day, Entry, Mission, compose_days
@@ -53,21 +54,25 @@ def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
     """One block: an item on one day's column at its local wall-clock time.
 
     An overnight leg is two blocks: from its departure to midnight on the day it leaves, and from
-    midnight to its landing on the day it lands. Only the departure block moves, by the departure.
+    midnight to its landing on the day it lands. Only the departure block moves, by the departure;
+    the landing block's lower edge is the landing, in the destination's clock, and resizes it.
     """
-    # A block that stops at midnight shows only part of its item: moving it keeps the item's length
-    # (the server is sent the start alone), and its edge is not the item's end, so it does not resize.
-    whole = not entry.is_leg and entry.local_end.date() == entry.local_start.date()
-    start = _grid(entry.local_start) if not arrival else datetime.combine(ANCHOR, time()).isoformat()
+    live = not entry.is_cancelled
     if arrival:
-        end = _grid(entry.local_end)
+        start, end = datetime.combine(ANCHOR, time()).isoformat(), _grid(entry.local_end)
+        lands_here = True  # this block's lower edge is the landing
     elif entry.is_leg:
         # A leg's landing is in another zone; on its day of departure it ends where it ends, read in
-        # its origin's clock, so the block's length is the flight's.
+        # its origin's clock, so the block's length is the flight's. Its lower edge is the landing
+        # only when that is still the same day in the origin's clock.
         landing = entry.ends_at.astimezone(entry.start_city.zone)
-        end = _grid(landing) if landing.date() == entry.local_start.date() else _end_of_column()
+        lands_here = landing.date() == entry.local_start.date()
+        start, end = _grid(entry.local_start), _grid(landing) if lands_here else _end_of_column()
     else:
-        end = _grid(entry.local_end) if whole else _end_of_column()
+        # A meeting past midnight stops at the end of its column: its edge is not its end, so it
+        # does not resize, and moving it keeps its length (the server is sent the start alone).
+        lands_here = entry.local_end.date() == entry.local_start.date()
+        start, end = _grid(entry.local_start), _grid(entry.local_end) if lands_here else _end_of_column()
     status = entry.item.status
     return {
         "id": f"{entry.key}-arrival" if arrival else entry.key,
@@ -75,15 +80,19 @@ def _block(entry: Entry, day: Day, *, arrival: bool, edit_url: str) -> dict:
         "start": start,
         "end": end,
         "title": entry.title,
-        "editable": not arrival and not entry.is_cancelled,
-        "durationEditable": whole and not entry.is_cancelled,
+        "editable": not arrival and live,
+        "startEditable": not arrival and live,
+        "durationEditable": lands_here and live,
         "classNames": [f"board-{status}", "board-leg" if entry.is_leg else "board-meeting"],
         "extendedProps": {
             "key": entry.key,
             "kind": "leg" if entry.is_leg else "meeting",
             "pk": entry.item.pk,
             "version": entry.item.updated_at.isoformat(),
-            "keepsLength": not whole,
+            # A dropped leg keeps its flight time, a meeting past midnight its length: only the start
+            # is sent. A resize sends the end (the landing, for a leg).
+            "keepsLength": entry.is_leg or not lands_here,
+            "arrival": arrival,
             "status": status,
             "label": entry.label,
             "time": entry.arrival_time if arrival else entry.time_range,
@@ -181,25 +190,77 @@ class Moved:
     mission: Mission
 
 
+def _wall_clock(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is not None:
+        raise ValueError("wall-clock times carry no zone")
+    return moment
+
+
 def parse_move(body: bytes) -> dict:
     """A move as the board sends it: JSON with naive ISO wall-clock times ("2016-10-26T11:30").
 
-    Raises ValueError, KeyError or TypeError for anything else.
+    `start` (and `end` for a resize), or for a leg's landing block `arrives` alone. Raises
+    ValueError, KeyError or TypeError for anything else.
     """
     data = json.loads(body)
     if data["kind"] not in MODELS:
         raise ValueError(data["kind"])
-    start = datetime.fromisoformat(data["start"])
-    end = datetime.fromisoformat(data["end"]) if data.get("end") else None
-    if start.tzinfo is not None or (end is not None and end.tzinfo is not None):
-        raise ValueError("wall-clock times carry no zone")
+    arrives = _wall_clock(data.get("arrives"))
+    start, end = _wall_clock(data.get("start")), _wall_clock(data.get("end"))
+    if arrives is not None and (data["kind"] != "leg" or start or end):
+        raise ValueError("a landing is a leg's, and comes alone")
+    if arrives is None and start is None:
+        raise KeyError("start")
     return {
         "kind": data["kind"],
         "pk": int(data["pk"]),
         "version": str(data["version"]),
         "local_start": start,
         "local_end": end,
+        "local_arrival": arrives,
     }
+
+
+def _retime_meeting(meeting: Meeting, local_start: datetime, local_end: datetime | None) -> None:
+    zone_name = meeting.city.timezone
+    starts = make_local_aware(local_start, zone_name)
+    ends = make_local_aware(local_end or local_start + (meeting.ends_at - meeting.starts_at), zone_name)
+    if ends <= starts:
+        raise ValidationError("A meeting must end after it starts.", code="ends_before_start")
+    meeting.starts_at, meeting.ends_at = starts, ends
+
+
+def _retime_leg(
+    leg: TravelLeg,
+    local_start: datetime | None,
+    local_end: datetime | None,
+    local_arrival: datetime | None,
+) -> None:
+    """A leg's new times from the block that moved.
+
+    Dropped: the departure in the origin's zone, the flight time kept. Resized on the day it leaves:
+    that block is drawn in the origin's clock, so its new lower edge is read in the origin's zone
+    too (it is still the landing: 13:00 on a Beijing column is 14:00 in Seoul). Resized on the day
+    it lands: that block is in the destination's clock, so the landing is read in its zone.
+    """
+    if local_arrival is not None:
+        arrives = make_local_aware(local_arrival, leg.destination.timezone)
+        departs = leg.departs_at
+    else:
+        departs = make_local_aware(local_start, leg.origin.timezone)
+        if local_end is not None:
+            arrives = make_local_aware(local_end, leg.origin.timezone)
+        else:
+            arrives = leg.arrives_at + (departs - leg.departs_at)
+    if arrives <= departs:
+        raise ValidationError(
+            arrival_before_departure(departs, arrives, leg.origin, leg.destination),
+            code="arrives_before_departure",
+        )
+    leg.departs_at, leg.arrives_at = departs, arrives
 
 
 def item_move(
@@ -208,16 +269,19 @@ def item_move(
     kind: str,
     pk: int,
     version: str,
-    local_start: datetime,
+    local_start: datetime | None = None,
     local_end: datetime | None = None,
+    local_arrival: datetime | None = None,
 ) -> Moved:
-    """Move a meeting or leg to a new local wall-clock time, if nobody changed it since `version`.
+    """Move or resize a meeting or leg at new local wall-clock times, if nobody changed it since
+    `version`.
 
-    A meeting's times are read in its city's zone; a leg's departure in its origin's, and it keeps
-    its flight time (its arrival moves by as much as its departure). A time the clocks skip is
-    refused (ValidationError); a repeated one takes its first occurrence, as the forms do. The save
-    goes through the model's save(), which bumps SEQUENCE and records history. Raises StaleItem when
-    the item's `updated_at` is no longer `version`, and Model.DoesNotExist for another mission's item.
+    A meeting's times are read in its city's zone. A leg's departure is read in its origin's, and a
+    move keeps its flight time; a resize changes its landing (see `_retime_leg` for which clock).
+    A time the clocks skip is refused (ValidationError); a repeated one takes its first occurrence,
+    as the forms do. The save goes through the model's save(), which bumps SEQUENCE and records
+    history. Raises StaleItem when the item's `updated_at` is no longer `version`, and
+    Model.DoesNotExist for another mission's item.
     """
     model = MODELS[kind]
     with transaction.atomic():
@@ -226,17 +290,11 @@ def item_move(
         if item.updated_at.isoformat() != version:
             raise StaleItem(item, _who_changed(item))
         if model is Meeting:
-            starts = make_local_aware(local_start, item.city.timezone)
-            ends = make_local_aware(
-                local_end or local_start + (item.ends_at - item.starts_at), item.city.timezone
-            )
-            if ends <= starts:
-                raise ValidationError("A meeting must end after it starts.", code="ends_before_start")
-            item.starts_at, item.ends_at = starts, ends
+            if local_start is None:
+                raise ValidationError("A meeting is moved by its start.", code="no_start")
+            _retime_meeting(item, local_start, local_end)
         else:
-            departs = make_local_aware(local_start, item.origin.timezone)
-            item.arrives_at += departs - item.departs_at
-            item.departs_at = departs
+            _retime_leg(item, local_start, local_end, local_arrival)
         item.save()
         # The whole mission as it is now, this save included: from this process's copy when only
         # this item (or a few others) changed since, without loading a thousand meetings again.

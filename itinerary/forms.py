@@ -145,12 +145,15 @@ class TravelLegForm(LocalTimesForm):
         departs, arrives = cleaned_data.get("departs_at"), cleaned_data.get("arrives_at")
         origin, destination = cleaned_data.get("origin"), cleaned_data.get("destination")
         if departs and arrives and origin and destination and arrives <= departs:
-            self.add_error("arrives_at", _arrival_before_departure(departs, arrives, origin, destination))
+            self.add_error("arrives_at", arrival_before_departure(departs, arrives, origin, destination))
         return cleaned_data
 
 
-def _arrival_before_departure(departs, arrives, origin: City, destination: City) -> str:
-    """Both times in both zones: "arrives 14:00 in Busan" only looks wrong once it is read in Seoul's."""
+def arrival_before_departure(departs, arrives, origin: City, destination: City) -> str:
+    """Both times in both zones: "arrives 14:00 in Busan" only looks wrong once it is read in Seoul's.
+
+    The form says it under Arrives; the board says it when a leg's landing is dragged before its take-off.
+    """
 
     def at(moment, city: City) -> str:
         local = moment.astimezone(city.zone)

@@ -18,7 +18,7 @@
 
   var data = null; // {days, anchor, blocks, members, conflicts}
   var calendar = null;
-  var undoStack = []; // {kind, pk, key, start, end}: where an item was before a move of this session
+  var undoStack = []; // {key, body}: where an item was before a move of this session, as a move sends it
   var busy = false;
 
   function say(text, kind) {
@@ -106,8 +106,20 @@
     });
   }
 
+  // Where a block says its item is, as the server reads it: the start alone when a drop keeps the
+  // item's length (a leg's flight time, a meeting past midnight), the start and end after a resize,
+  // and only the landing for a leg's block on the day it lands (in the destination's clock).
+  function times(event, dayIso, resized) {
+    var props = event.extendedProps;
+    if (props.arrival) return { arrives: wallClock(event.end, dayIso) };
+    return {
+      start: wallClock(event.start, dayIso),
+      end: resized || !props.keepsLength ? wallClock(event.end, dayIso) : null,
+    };
+  }
+
   // One move to the server: the block's new wall clock with the version it was loaded at.
-  function move(info, isUndo) {
+  function move(info, resized) {
     if (busy) {
       // The block's version comes back with the answer to the move in flight: a second move sent
       // now would carry the old one and be refused as if someone else had changed it.
@@ -119,21 +131,10 @@
     var props = event.extendedProps;
     var day = event.resourceIds[0];
     var oldDay = (info.oldEvent.resourceIds || [day])[0];
-    var body = {
-      kind: props.kind,
-      pk: props.pk,
-      version: props.version,
-      start: wallClock(event.start, day),
-      end: props.keepsLength ? null : wallClock(event.end, day),
-    };
-    var before = {
-      kind: props.kind,
-      pk: props.pk,
-      key: props.key,
-      start: wallClock(info.oldEvent.start, oldDay),
-      end: props.keepsLength ? null : wallClock(info.oldEvent.end, oldDay),
-    };
-    send(body, isUndo ? null : before, info.revert);
+    var item = { kind: props.kind, pk: props.pk };
+    var body = Object.assign({ version: props.version }, item, times(event, day, resized));
+    var before = { key: props.key, body: Object.assign({}, item, times(info.oldEvent, oldDay, resized)) };
+    send(body, before, info.revert);
   }
 
   function send(body, before, revert) {
@@ -174,17 +175,15 @@
   function undo() {
     if (busy || !undoStack.length) return;
     var last = undoStack.pop();
-    var block = data.blocks.find(function (b) { return b.extendedProps.key === last.key && b.editable; });
+    var block = data.blocks.find(function (b) {
+      return b.extendedProps.key === last.key && b.extendedProps.status !== "cancelled";
+    });
     if (!block) {
       say("That item can no longer be moved here; open it from the schedule.", "danger");
       undoButton.disabled = undoStack.length === 0;
       return;
     }
-    send(
-      { kind: last.kind, pk: last.pk, version: block.extendedProps.version, start: last.start, end: last.end },
-      null,
-      null
-    );
+    send(Object.assign({ version: block.extendedProps.version }, last.body), null, null);
   }
 
   function create(info) {
@@ -226,7 +225,7 @@
       events: [],
       eventContent: content,
       eventDrop: function (info) { move(info, false); },
-      eventResize: function (info) { move(info, false); },
+      eventResize: function (info) { move(info, true); },
       eventClick: function (info) {
         if (info.jsEvent.target.closest(".ec-resizer")) return;
         window.location.href = info.event.extendedProps.editUrl;

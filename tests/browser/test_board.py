@@ -19,6 +19,7 @@ from tests.factories import (
     MeetingFactory,
     MemberFactory,
     StayFactory,
+    TravelLegFactory,
     UserFactory,
     local,
 )
@@ -131,6 +132,37 @@ def test_board_resize_lengthens_a_meeting(page, live_server):
     assert _utc(meeting) == (
         datetime(2016, 10, 25, 2, 0, tzinfo=UTC),
         datetime(2016, 10, 25, 3, 30, tzinfo=UTC),
+    )
+    assert violations == []
+
+
+def test_board_resize_of_a_legs_landing_block_reads_it_in_the_destinations_clock(page, live_server):
+    beijing = CityFactory()
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    delegation, _ = _mission(city=beijing, day="2016-10-25", starts="10:00", ends="11:00")
+    # A late hop: it leaves Beijing at 22:30 on the 25th and lands in Seoul at 01:45 on the 26th.
+    leg = TravelLegFactory(
+        delegation=delegation, origin=beijing, destination=seoul, carrier="Asiana", number="OZ 334",
+        departs_at=local(beijing, "2016-10-25 22:30"), arrives_at=local(seoul, "2016-10-26 01:45"),
+    )  # fmt: skip
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    landing = page.locator(".ec-event", has_text="Arrives 01:45 KST, UTC+9")
+    expect(landing).to_be_visible()
+    landing.scroll_into_view_if_needed()
+    settle(page)
+    landing.hover()
+
+    _drag(page, landing, minutes=30, duration=105, handle="end")
+
+    expect(page.locator("#board-status")).to_contain_text(
+        "Saved: Asiana OZ 334: Beijing → Seoul, 22:30 CST, UTC+8 → 02:15 KST, UTC+9 (+1 day)"
+    )
+    expect(page.locator(".ec-event", has_text="Arrives 02:15 KST, UTC+9")).to_be_visible()
+    leg.refresh_from_db()
+    assert (leg.departs_at, leg.arrives_at) == (
+        datetime(2016, 10, 25, 14, 30, tzinfo=UTC),
+        datetime(2016, 10, 25, 17, 15, tzinfo=UTC),  # 02:15 in Seoul
     )
     assert violations == []
 

@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from itinerary.board import ANCHOR, StaleItem, board_data, item_move
+from itinerary.board import ANCHOR, StaleItem, board_blocks, board_data, item_move
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
-from itinerary.models import Meeting
-from itinerary.schedule import load_mission
+from itinerary.models import Meeting, TravelLeg
+from itinerary.schedule import compose_days, load_mission
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -36,6 +36,11 @@ def sacramento():
     return CityFactory(
         name="Sacramento", local_name="", country="United States", timezone="America/Los_Angeles"
     )
+
+
+@pytest.fixture
+def seoul():
+    return CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
 
 
 @pytest.fixture
@@ -220,6 +225,77 @@ def test_item_move_of_a_leg_keeps_its_flight_time(delegation):
     assert leg.arrives_at - leg.departs_at == length
 
 
+def test_board_data_lets_a_leg_be_resized_where_a_block_ends_at_its_landing(delegation, beijing, seoul):
+    hop = TravelLegFactory(
+        delegation=delegation, origin=beijing, destination=seoul, number="CA 125",
+        departs_at=local(beijing, "2016-10-25 09:00"), arrives_at=local(seoul, "2016-10-25 12:30"),
+    )  # fmt: skip
+    overnight = TravelLegFactory(delegation=delegation)  # SFO 23 Oct 12:50 PDT → PEK 24 Oct 16:55 CST
+    data = board_data(load_mission(delegation))
+    [block] = _blocks(data, f"leg-{hop.pk}")
+    # Drawn in Beijing's clock, so the block lasts the flight's two and a half hours.
+    assert (block["start"], block["end"]) == (f"{ANCHOR.isoformat()}T09:00", f"{ANCHOR.isoformat()}T11:30")
+    assert (block["startEditable"], block["durationEditable"]) == (True, True)
+    assert block["extendedProps"]["keepsLength"]  # a drop keeps the flight time
+    departure, arrival = _blocks(data, f"leg-{overnight.pk}")
+    assert (departure["startEditable"], departure["durationEditable"]) == (True, False)  # ends at midnight
+    assert (arrival["startEditable"], arrival["durationEditable"]) == (False, True)
+    assert arrival["extendedProps"]["arrival"] and not departure["extendedProps"]["arrival"]
+
+
+def test_item_move_resizes_a_leg_on_its_day_of_departure_in_its_origins_clock(delegation, beijing, seoul):
+    hop = TravelLegFactory(
+        delegation=delegation, origin=beijing, destination=seoul,
+        departs_at=local(beijing, "2016-10-25 09:00"), arrives_at=local(seoul, "2016-10-25 12:30"),
+    )  # fmt: skip
+    moved = item_move(
+        delegation=delegation, kind="leg", pk=hop.pk, version=hop.updated_at.isoformat(),
+        local_start=datetime(2016, 10, 25, 9, 0), local_end=datetime(2016, 10, 25, 12, 0),
+    )  # fmt: skip
+    hop.refresh_from_db()
+    assert hop.departs_at == datetime(2016, 10, 25, 1, 0, tzinfo=UTC)
+    assert hop.arrives_at == datetime(2016, 10, 25, 4, 0, tzinfo=UTC)  # 12:00 in Beijing, 13:00 in Seoul
+    assert hop.sequence == 1
+    [block] = board_blocks(moved.mission, compose_days(moved.mission), key=f"leg-{hop.pk}")
+    assert block["extendedProps"]["time"] == "09:00 CST, UTC+8 → 13:00 KST, UTC+9"
+
+
+def test_item_move_resizes_a_leg_by_its_landing_in_its_destinations_clock(delegation):
+    leg = TravelLegFactory(delegation=delegation)  # SFO 23 Oct 12:50 PDT → PEK 24 Oct 16:55 CST
+    item_move(
+        delegation=delegation, kind="leg", pk=leg.pk, version=leg.updated_at.isoformat(),
+        local_arrival=datetime(2016, 10, 24, 18, 0),
+    )  # fmt: skip
+    leg.refresh_from_db()
+    assert leg.departs_at == datetime(2016, 10, 23, 19, 50, tzinfo=UTC)  # unchanged: 12:50 PDT
+    assert leg.arrives_at == datetime(2016, 10, 24, 10, 0, tzinfo=UTC)  # 18:00 CST
+
+
+def test_item_move_refuses_a_landing_before_the_take_off_in_both_zones(delegation):
+    leg = TravelLegFactory(delegation=delegation)
+    with pytest.raises(
+        ValidationError, match=r"It would arrive before it departs\. It departs Sun 23 Oct 12:50"
+    ):
+        item_move(
+            delegation=delegation, kind="leg", pk=leg.pk, version=leg.updated_at.isoformat(),
+            local_arrival=datetime(2016, 10, 24, 1, 0),
+        )  # fmt: skip
+    assert TravelLeg.objects.get(pk=leg.pk).sequence == 0
+
+
+def test_item_move_refuses_a_landing_in_the_hour_the_clocks_skip(beijing, sacramento):
+    delegation = DelegationFactory(start_date=date(2016, 3, 12), end_date=date(2016, 3, 14))
+    leg = TravelLegFactory(
+        delegation=delegation, origin=beijing, destination=sacramento,
+        departs_at=local(beijing, "2016-03-12 19:00"), arrives_at=local(sacramento, "2016-03-13 00:30"),
+    )  # fmt: skip
+    with pytest.raises(ValidationError, match="13 Mar 2016 02:30 does not exist in America/Los_Angeles"):
+        item_move(
+            delegation=delegation, kind="leg", pk=leg.pk, version=leg.updated_at.isoformat(),
+            local_arrival=datetime(2016, 3, 13, 2, 30),
+        )  # fmt: skip
+
+
 def test_item_move_refuses_an_end_before_the_start(delegation, beijing):
     meeting = MeetingFactory(delegation=delegation, city=beijing)
     with pytest.raises(ValidationError, match="end after it starts"):
@@ -285,10 +361,29 @@ def test_board_move_answers_409_with_the_item_as_it_is_now(client, staff, delega
         {"kind": "stay", "pk": 1, "version": "x", "start": "2016-10-25T11:30"},
         {"kind": "meeting", "pk": 1, "version": "x", "start": "2016-10-25T11:30+08:00"},
         {"kind": "meeting", "pk": "one", "version": "x", "start": "2016-10-25T11:30"},
+        {"kind": "meeting", "pk": 1, "version": "x", "arrives": "2016-10-25T11:30"},
+        {"kind": "leg", "pk": 1, "version": "x", "start": "2016-10-25T11:30", "arrives": "2016-10-25T13:30"},
+        {"kind": "leg", "pk": 1, "version": "x"},
     ],
 )
 def test_board_move_refuses_what_it_cannot_read(client, staff, delegation, body):
     assert _post_move(client, delegation, **body).status_code == 400
+
+
+def test_board_move_of_a_landing_answers_with_the_legs_blocks(client, staff, delegation):
+    leg = TravelLegFactory(delegation=delegation)
+    response = _post_move(
+        client,
+        delegation,
+        kind="leg",
+        pk=leg.pk,
+        version=leg.updated_at.isoformat(),
+        arrives="2016-10-24T18:00",
+    )
+    assert response.status_code == 200
+    departure, arrival = response.json()["blocks"]
+    assert departure["extendedProps"]["time"] == "12:50 PDT, UTC−7 → 18:00 CST, UTC+8 (+1 day)"
+    assert (arrival["resourceIds"], arrival["end"]) == (["2016-10-24"], f"{ANCHOR.isoformat()}T18:00")
 
 
 def test_board_move_cannot_reach_another_missions_item(client, staff, delegation, beijing):

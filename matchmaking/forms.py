@@ -18,9 +18,34 @@ from matchmaking.models import Participant, Placement, Request, Session, parse_b
 from missionplanner.concurrency import VersionedModelForm
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+MAX_ID = 2**63 - 1  # no row has a larger primary key
 
 
-class SessionForm(DelegationChildForm):
+class OutOfRangeIdsMixin:
+    """A choice of a row by an id no row can have (past 64 bits) is a bad choice, said in words like
+    any other, before it reaches the database: SQLite cannot even compare such a number (an
+    OverflowError, which would be a 500)."""
+
+    def full_clean(self):
+        if self.is_bound:
+            data = self.data.copy()
+            for name, field in self.fields.items():
+                if not isinstance(field, forms.ModelChoiceField):
+                    continue
+                key = self.add_prefix(name)
+                values = data.getlist(key) if hasattr(data, "getlist") else [data.get(key)]
+                if any(_out_of_range(value) for value in values):
+                    data[key] = "-1"  # no row: the field's own "not a valid choice" message
+            self.data = data
+        super().full_clean()
+
+
+def _out_of_range(value) -> bool:
+    text = str(value or "").strip()
+    return text.lstrip("-").isdigit() and abs(int(text)) > MAX_ID
+
+
+class SessionForm(OutOfRangeIdsMixin, DelegationChildForm):
     """A session on one day: `starts_at` and `ends_at` are typed as times of day on `date`, in the
     city's zone, and saved as the moments they are (UTC). Keeping the model's names for the two
     time fields lets the concurrency check compare them as moments, and name them when it refuses."""
@@ -123,7 +148,7 @@ class SessionForm(DelegationChildForm):
             )
 
 
-class SessionChildForm(VersionedModelForm):
+class SessionChildForm(OutOfRangeIdsMixin, VersionedModelForm):
     """A form for something inside one session (a participant, a request): the view passes the
     session, which the instance gets before validation so the model's rules that involve it (one
     organisation per session, both sides of a request in it) become form errors."""
@@ -252,15 +277,15 @@ class GridActionForm(forms.Form):
     ACTIONS = ("move", "swap", "pin", "unpin", "remove", "add", "outcome")
 
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
-    placement = forms.IntegerField(required=False, min_value=1)
+    placement = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     version = forms.CharField(required=False, max_length=64)
-    other = forms.IntegerField(required=False, min_value=1, label="Swap with")
+    other = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID, label="Swap with")
     other_version = forms.CharField(required=False, max_length=64)
     slot = forms.IntegerField(required=False, min_value=-32768, max_value=32767)
     table = forms.IntegerField(required=False, min_value=-32768, max_value=32767)
-    pair = forms.RegexField(regex=r"^\d{1,12}-\d{1,12}$", required=False)
-    seller = forms.IntegerField(required=False, min_value=1)
-    buyer = forms.IntegerField(required=False, min_value=1)
+    pair = forms.RegexField(regex=r"^\d{1,18}-\d{1,18}$", required=False)
+    seller = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    buyer = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
     outcome = forms.ChoiceField(choices=Placement.Outcome.choices, required=False)
     note = forms.CharField(required=False, max_length=1000)
 

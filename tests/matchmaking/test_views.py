@@ -234,6 +234,17 @@ def test_a_request_to_a_participant_of_another_session_is_refused(staff_client, 
     assert "Choose a participant of this session." in _errors(response)
 
 
+def test_ids_no_row_can_have_are_refused_in_words_not_with_a_500(staff_client, session):
+    huge = "9" * 20  # past 64 bits: SQLite cannot even compare it
+    url = _url("b2b-participant-create", session) + "?side=seller"
+    response = staff_client.post(url, {"organisation": huge, "members": [huge]})
+    assert "Choose an organisation from the list." in _errors(response)
+    response = staff_client.post(_url("b2b-request-create", session), {"requester": huge, "target": huge})
+    assert "Choose a participant of this session." in _errors(response)
+    answer = _json(staff_client, session, {"action": "pin", "placement": huge})
+    assert answer.status_code == 400 and "less than or equal to" in answer.json()["error"]
+
+
 def test_removing_a_participant_cancels_their_meetings(staff_client, session):
     placement = PlacementFactory(seller__session=session, slot=None, table=None)
     RequestFactory(session=session, requester=placement.seller, target=placement.buyer)

@@ -63,7 +63,11 @@ def _refusing_collisions() -> Iterator[None]:
 
 
 def _lock_session(session: Session) -> Session:
-    return Session.objects.select_for_update().select_related("city", "delegation").get(pk=session.pk)
+    return (
+        Session.objects.select_for_update(of=("self",))
+        .select_related("city", "delegation")
+        .get(pk=session.pk)
+    )
 
 
 def _fresh(session: Session, placement: Placement | int, version: str | None = None) -> Placement:

@@ -17,6 +17,7 @@ from tests.factories import (
     TravelLegFactory,
     local,
 )
+from tests.threads import in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -323,3 +324,20 @@ def test_fewer_tables_take_the_meetings_at_the_missing_tables_off_the_grid(sessi
     session.save()
     assert services.session_settle(session) == [dropped]
     assert (_where(kept), _where(dropped)) == ((1, 2, False), (None, None, False))
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_four_moves_into_one_empty_table_at_once_seat_one_and_refuse_the_others_in_words():
+    session = SessionFactory()
+    meetings = [_placed(session, slot=1, table=table) for table in (1, 2, 3, 4)]
+
+    def move(n):
+        try:
+            services.placement_move(Placement.objects.get(pk=meetings[n].pk), 5, 5)
+        except ValidationError as error:
+            return error.code
+        return "moved"
+
+    assert sorted(in_threads(4, move)) == ["moved", "table_taken", "table_taken", "table_taken"]
+    assert Placement.objects.filter(session=session, slot=5, table=5).count() == 1

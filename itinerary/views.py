@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.urls import reverse, reverse_lazy
 from django.views import View
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
@@ -219,10 +220,20 @@ class BoardDataView(DelegationScopedMixin, View):
 
 
 class BoardMoveView(DelegationScopedMixin, View):
-    """POST JSON {kind, pk, version, start, end?} with local wall-clock times: 200 with the item and the
-    conflicts, 409 when someone changed it since (with it as it is now), 400 for a time refused."""
+    """POST JSON {kind, pk, version, start, end?} (or a leg's {arrives}) with local wall-clock times:
+    200 with the item, the conflicts and the unpublished-changes banner, 409 when someone changed it
+    since (with it as it is now), 400 for a time refused."""
 
     http_method_names = ["post"]
+
+    def answer(self, mission, item) -> dict:
+        # The banner base.html shows on every staff page, so the board can show it without a reload.
+        banner = render_to_string(
+            "itinerary/_board_unpublished.html",
+            {"delegation": self.delegation, "mission": mission},
+            request=self.request,
+        )
+        return {**item_answer(mission, item), "unpublished": banner.strip()}
 
     def post(self, request, *args, **kwargs):
         try:
@@ -235,9 +246,9 @@ class BoardMoveView(DelegationScopedMixin, View):
         except ValidationError as error:
             return JsonResponse({"error": " ".join(error.messages)}, status=400)
         except StaleItem as stale:
-            answer = item_answer(current_mission(self.delegation), stale.item)
+            answer = self.answer(current_mission(self.delegation), stale.item)
             return JsonResponse({"error": stale.message, **answer}, status=409)
-        return JsonResponse(item_answer(moved.mission, moved.item))
+        return JsonResponse(self.answer(moved.mission, moved.item))
 
 
 class BoardMeetingCreateView(MeetingCreateView):

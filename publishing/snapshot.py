@@ -54,14 +54,36 @@ def _item(entry: Entry) -> dict:
     }
 
 
-def snapshot_of(mission: Mission, *, previous: dict | None = None) -> dict:
-    """The mission as delegates will see it; items of `previous` that are gone come back cancelled."""
+def snapshot_of(mission: Mission, *, previous: dict | None = None, context: dict | None = None) -> dict:
+    """The mission as delegates will see it; items of `previous` that are gone come back cancelled.
+
+    `context` is `snapshot_context` of the whole mission when `mission` holds only some of its items
+    (publishing/unpublished.py counts changes a few items at a time).
+    """
+    context = context if context is not None else snapshot_context(mission)
+    snapshot = {**context, "items": [_item(entry) for entry in mission.entries]}
+    if previous:
+        _follow(snapshot, previous)
+        _keep_deleted_items(snapshot, previous)
+    return snapshot
+
+
+def snapshot_context(mission: Mission) -> dict:
+    """Everything in a snapshot but its items: the mission's details, its members and stays, and the
+    cities and organisations its items and stays name."""
     delegation = mission.delegation
-    items = [_item(entry) for entry in mission.entries]
-    cities = {entry.start_city for entry in mission.entries} | {entry.end_city for entry in mission.entries}
-    cities |= {stay.city for stay in mission.stays}
-    organisations = {org for entry in mission.entries for org in entry.counterparts}
-    snapshot = {
+    # By id rather than in sets of models: a model's hash is its pk, a property, and a board move
+    # builds this context for a thousand items (publishing/unpublished.py).
+    cities: dict[int, City] = {}
+    organisations: dict[int, Organisation] = {}
+    for entry in mission.entries:
+        cities[entry.start_city.id] = entry.start_city
+        cities[entry.end_city.id] = entry.end_city
+        for org in entry.counterparts:
+            organisations[org.id] = org
+    for stay in mission.stays:
+        cities[stay.city.id] = stay.city
+    return {
         "format": FORMAT,
         "delegation": {
             "name": delegation.name,
@@ -70,9 +92,9 @@ def snapshot_of(mission: Mission, *, previous: dict | None = None) -> dict:
             "end_date": delegation.end_date.isoformat(),
             "home_timezone": delegation.home_timezone,
         },
-        "cities": [{"id": city.pk, **_fields(city, CITY_FIELDS)} for city in sorted(cities, key=_pk)],
+        "cities": [{"id": pk, **_fields(cities[pk], CITY_FIELDS)} for pk in sorted(cities)],
         "organisations": [
-            {"id": org.pk, **_fields(org, ORGANISATION_FIELDS)} for org in sorted(organisations, key=_pk)
+            {"id": pk, **_fields(organisations[pk], ORGANISATION_FIELDS)} for pk in sorted(organisations)
         ],
         "members": [{"id": member.pk, **_fields(member, MEMBER_FIELDS)} for member in mission.members],
         "stays": [
@@ -84,12 +106,7 @@ def snapshot_of(mission: Mission, *, previous: dict | None = None) -> dict:
             }
             for stay in mission.stays
         ],
-        "items": items,
     }
-    if previous:
-        _follow(snapshot, previous)
-        _keep_deleted_items(snapshot, previous)
-    return snapshot
 
 
 def _follow(snapshot: dict, previous: dict) -> None:
@@ -115,10 +132,6 @@ def _follow(snapshot: dict, previous: dict) -> None:
             item["updated_at"] = old["updated_at"]
 
 
-def _pk(obj) -> int:
-    return obj.pk
-
-
 def _keep_deleted_items(snapshot: dict, previous: dict) -> None:
     """Items released before and gone now stay, cancelled, with the places and names they need."""
     present = {item["uid"] for item in snapshot["items"]}
@@ -137,7 +150,8 @@ def _keep_deleted_items(snapshot: dict, previous: dict) -> None:
         )
     for key in ("cities", "organisations"):
         known = {row["id"] for row in snapshot[key]}
-        snapshot[key].extend(row for row in previous[key] if row["id"] not in known)
+        # A new list: the context's may be shared (snapshot_of's `context`).
+        snapshot[key] = [*snapshot[key], *(row for row in previous[key] if row["id"] not in known)]
     snapshot["items"].sort(key=lambda item: (item["starts_at"], item["ends_at"], item["uid"]))
 
 

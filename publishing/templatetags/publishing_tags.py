@@ -11,17 +11,15 @@ register = template.Library()
 
 def unpublished_count(delegation, mission=None) -> int:
     """How many changes the next release would carry, cached by the working copy's stamp (which moves
-    with every edit) and the latest release."""
-    from publishing.changes import changes_between
-    from publishing.snapshot import snapshot_of
+    with every edit) and the latest release, and worked out item by item (publishing/unpublished.py)."""
+    from publishing.unpublished import latest_release, unpublished_changes_count
 
-    latest = delegation.releases.values_list("pk", flat=True).first()
-    key = f"unpublished:{delegation.pk}:{latest}:{delegation_feed_stamp(delegation.feed_token).etag}"
+    latest = latest_release(delegation)
+    stamp = delegation_feed_stamp(delegation.feed_token).etag
+    key = f"unpublished:{delegation.pk}:{latest and latest[0]}:{stamp}"
     count = cache.get(key)
     if count is None:
-        previous = delegation.releases.get(pk=latest).snapshot if latest else None
-        working = snapshot_of(mission or load_mission(delegation), previous=previous)
-        count = len(changes_between(previous, working))
+        count = unpublished_changes_count(mission or load_mission(delegation), release=latest)
         cache.set(key, count, 3600)
     return count
 

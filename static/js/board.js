@@ -9,6 +9,7 @@
   var root = document.getElementById("board");
   if (!root || typeof EventCalendar === "undefined") return;
 
+  var header = document.getElementById("board-header");
   var status = document.getElementById("board-status");
   var undoButton = document.getElementById("board-undo");
   var viewSelect = document.getElementById("board-view");
@@ -87,6 +88,20 @@
     calendar.setOption("selectable", !byMember);
   }
 
+  // The "N changes not yet published" banner (base.html) as the server has it after a move:
+  // replaced, put above the board's heading where the page would have it, or gone when nothing is
+  // left to publish (an undo back to the release).
+  function showUnpublished(html) {
+    if (typeof html !== "string") return;
+    var current = document.getElementById("unpublished");
+    var holder = document.createElement("div");
+    holder.innerHTML = html;
+    var fresh = holder.querySelector("#unpublished");
+    if (current && fresh) current.replaceWith(fresh);
+    else if (current) current.remove();
+    else if (fresh) header.before(fresh);
+  }
+
   function replaceBlocks(answer) {
     data.blocks = data.blocks
       .filter(function (block) { return block.extendedProps.key !== answer.key; })
@@ -145,6 +160,7 @@
         var answer = result.answer;
         if (result.status === 200) {
           replaceBlocks(answer);
+          showUnpublished(answer.unpublished);
           if (before) undoStack.push(before);
           var found = answer.itemConflicts.length;
           say(
@@ -154,6 +170,7 @@
           );
         } else if (result.status === 409) {
           replaceBlocks(answer); // the block goes back to where the other person left it
+          showUnpublished(answer.unpublished);
           say(answer.error, "danger");
         } else {
           if (revert) revert();

@@ -106,7 +106,8 @@ def test_board_drag_moves_a_meeting_in_beijing_and_the_feed_after_publishing(
         datetime(2016, 10, 25, 3, 30, tzinfo=UTC),
         datetime(2016, 10, 25, 4, 30, tzinfo=UTC),
     )
-    expect(page.locator("#unpublished")).to_have_count(0)  # the banner comes with the next page
+    # The banner of every staff page comes with the move's answer, without a reload.
+    expect(page.locator("#unpublished")).to_contain_text("1 change not yet published")
     page.reload()
     expect(page.locator("#unpublished")).to_contain_text("1 change not yet published")
     screenshot(page, "board")
@@ -195,13 +196,18 @@ def test_board_refuses_a_stale_move_and_puts_the_block_back(page, live_server):
 
 def test_board_undo_puts_moves_back_with_the_button_and_ctrl_z(page, live_server):
     delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    release_publish(delegation=delegation, notify=False)
     _open_board(page, live_server, delegation)
     block = page.locator(".ec-event", has_text="MOFCOM")
     expect(block).to_contain_text("10:00–11:00")
     status = page.locator("#board-status")
 
+    banner = page.locator("#unpublished")
+    expect(banner).to_have_count(0)
+
     _drag(page, block, minutes=60, duration=60)
     expect(status).to_contain_text("Saved: MOFCOM, 11:00–12:00")
+    expect(banner).to_contain_text("1 change not yet published")
     _drag(page, block, minutes=120, duration=60)
     expect(status).to_contain_text("Saved: MOFCOM, 13:00–14:00")
     sequence = Meeting.objects.get(pk=meeting.pk).sequence
@@ -211,6 +217,7 @@ def test_board_undo_puts_moves_back_with_the_button_and_ctrl_z(page, live_server
     page.keyboard.press("Control+z")
     expect(status).to_contain_text("Undone: MOFCOM, 10:00–11:00")
     expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    expect(banner).to_have_count(0)  # back where the release has it: nothing left to publish
     expect(page.get_by_role("button", name="Undo")).to_be_disabled()
     assert _utc(meeting)[0] == datetime(2016, 10, 25, 2, 0, tzinfo=UTC)
     assert Meeting.objects.get(pk=meeting.pk).sequence == sequence + 2  # undo is a move like any other

@@ -12,6 +12,7 @@ from itinerary.board import ANCHOR, StaleItem, board_blocks, board_data, item_mo
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
 from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import compose_days, load_mission
+from publishing.release import release_publish
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -330,6 +331,25 @@ def test_board_move_answers_with_the_item_and_its_conflicts(client, staff, deleg
     assert any("outside 07:00–22:00" in message for message in answer["itemConflicts"])
 
 
+def test_board_move_answers_with_the_unpublished_changes_banner(client, staff, delegation, beijing):
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    release_publish(delegation=delegation, notify=False)
+    moved = _post_move(
+        client, delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+        start="2016-10-25T11:30", end="2016-10-25T12:30",
+    ).json()  # fmt: skip
+    assert 'id="unpublished"' in moved["unpublished"]
+    assert "1 change not yet published" in moved["unpublished"]
+    version = moved["blocks"][0]["extendedProps"]["version"]
+    back = _post_move(
+        client, delegation, kind="meeting", pk=meeting.pk, version=version,
+        start="2016-10-25T10:00", end="2016-10-25T11:00",
+    ).json()  # fmt: skip
+    assert back["unpublished"] == ""  # as released: nothing to publish, no banner
+
+
 def test_board_move_answers_409_with_the_item_as_it_is_now(client, staff, delegation, beijing):
     meeting = MeetingFactory(
         delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
@@ -562,6 +582,6 @@ def test_board_move_takes_the_same_queries_at_any_size(client, staff, delegation
             assert response.status_code == 200
             assert response.json()["conflicts"] == _expected_conflicts(mission)
         counts.append(len(queries))
-    assert (
-        counts[0] == counts[1] <= 20
-    )  # 20 today: session, user, lock, save and history, versions, one reread
+    # 22 today: session and user, the item locked, saved with its history, the rows' versions, the
+    # moved item read again, and the banner's stamp and latest release.
+    assert counts[0] == counts[1] <= 22

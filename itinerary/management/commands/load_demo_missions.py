@@ -3,13 +3,16 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from itinerary.demo_missions import load_demo_missions
+from matchmaking.demo import load_demo_sessions
 
 DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo-mission-planner"
 
 
 class Command(BaseCommand):
-    help = "Load (or refresh) the two demo missions from shared/seeds. Safe to run again."
+    help = (
+        "Load (or refresh) the two demo missions from shared/seeds and their B2B session. Safe to run again."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument(
@@ -24,6 +27,12 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{delegation.name}: {delegation.members.count()} members, {delegation.stays.count()} stays, "
                 f"{delegation.meetings.count()} meetings, {delegation.travellegs.count()} travel legs"
+            )
+        for session in load_demo_sessions():
+            placed = session.placements.filter(slot__isnull=False).count()
+            self.stdout.write(
+                f"{session.title}: {session.participants.count()} participants, "
+                f"{session.requests.count()} requests, {placed} meetings placed"
             )
         if demo_user:
             if not settings.DEBUG:

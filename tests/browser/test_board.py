@@ -75,6 +75,30 @@ def _drag(page, locator, *, minutes: int, duration: int, handle: str = "body") -
     page.mouse.up()
 
 
+def _drag_across(page, locator, target) -> None:
+    """Drag a block sideways into the column whose heading is `target`, keeping its height (its time)."""
+    _board_to_top(page)
+    box, column = locator.bounding_box(), target.bounding_box()
+    x, y = box["x"] + box["width"] / 2, box["y"] + 8
+    to = column["x"] + column["width"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + (to - x) * step / 10, y)
+    page.mouse.up()
+
+
+# Whether the block titled arg[0] is drawn in the column headed arg[1] (blocks are positioned over
+# the columns, not inside them).
+_IN_COLUMN = """([title, day]) => {
+    const block = [...document.querySelectorAll(".ec-event")].find((e) => e.textContent.includes(title));
+    const head = [...document.querySelectorAll(".ec-col-head")].find((e) => e.textContent.startsWith(day));
+    if (!block || !head) return false;
+    const b = block.getBoundingClientRect(), h = head.getBoundingClientRect();
+    return h.left <= b.left + b.width / 2 && b.left + b.width / 2 <= h.right;
+}"""
+
+
 def _utc(meeting) -> tuple[datetime, datetime]:
     meeting.refresh_from_db()
     return meeting.starts_at.astimezone(UTC), meeting.ends_at.astimezone(UTC)
@@ -115,6 +139,31 @@ def test_board_drag_moves_a_meeting_in_beijing_and_the_feed_after_publishing(
     after = _feed_event(client, delegation, meeting.ical_uid)
     assert "DTSTART;TZID=Asia/Shanghai:20161025T113000" in after
     assert int(re.search(r"SEQUENCE:(\d+)", after)[1]) > 0
+    assert violations == []
+
+
+def test_board_drag_to_another_days_column_moves_the_meeting_to_that_day(page, live_server):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    violations = watch_for_csp_violations(page)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    wednesday = page.locator(".ec-col-head", has_text="Wed 26 Oct")
+    expect(wednesday).to_contain_text("Beijing")
+    settle(page)
+
+    with page.expect_response(lambda r: r.url.endswith("/board/move/")) as answered:
+        _drag_across(page, block, wednesday)
+
+    assert answered.value.status == 200
+    expect(page.locator("#board-status")).to_contain_text("Saved: MOFCOM, 10:00–11:00 CST, UTC+8")
+    assert _utc(meeting) == (
+        datetime(2016, 10, 26, 2, 0, tzinfo=UTC),  # the same wall-clock hour, a day later
+        datetime(2016, 10, 26, 3, 0, tzinfo=UTC),
+    )
+    # The block is drawn in Wednesday's column now (waiting on the calendar's own redraw).
+    page.wait_for_function(_IN_COLUMN, arg=["MOFCOM", "Wed 26 Oct"])
+    assert page.evaluate(_IN_COLUMN, ["MOFCOM", "Tue 25 Oct"]) is False
     assert violations == []
 
 

@@ -429,6 +429,23 @@ def test_solve_buttons_queue_a_solve_and_the_status_says_how_it_stands(staff_cli
     assert "weight 996 placed of at most 1000 possible — proven within 0.4 % of the best possible." in page
 
 
+def test_fill_empty_slots_from_the_page_keeps_the_meetings_and_says_what_was_proven(
+    staff_client, session, grid, django_capture_on_commit_callbacks
+):
+    seller, buyers, placed = grid
+    with django_capture_on_commit_callbacks(execute=True):  # the task runs as the request commits
+        staff_client.post(_url("b2b-solve", session), {"mode": "fill"})
+    session.refresh_from_db()
+    assert session.solve_state == Session.SolveState.DONE
+    placed.refresh_from_db()
+    assert (placed.slot, placed.table) == (1, 1)  # kept where it was
+    added = Placement.objects.get(seller=seller, buyer=buyers[1])
+    assert added.is_placed and added.slot != 1  # the seller is at table 1 in slot 1
+    page = staff_client.get(_url("b2b-session", session)).content.decode()
+    assert "proven optimal." in page
+    assert 'data-count="placed"><strong>2</strong> meetings placed' in page
+
+
 @pytest.mark.parametrize(
     ("weight", "bound", "words"),
     [

@@ -43,7 +43,9 @@ def test_unpublished_count_is_what_the_publish_page_lists_through_every_kind_of_
     ana = MemberFactory(delegation=delegation, full_name="Ana")
     ben = MemberFactory(delegation=delegation, full_name="Ben")
     meetings = [
-        MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, f"2016-10-25 {hour:02}:00"))
+        MeetingFactory(
+            delegation=delegation, city=beijing, starts_at=local(beijing, f"2016-10-25 {hour:02}:00")
+        )
         for hour in (9, 11, 14, 16)
     ]
     leg = TravelLegFactory(delegation=delegation)

@@ -171,3 +171,35 @@ def test_current_mission_keeps_missions_apart(delegation, meetings):
     MeetingFactory(delegation=other, title="Elsewhere")
     assert [e.title for e in current_mission(other).entries] == ["Elsewhere"]
     assert _shape(current_mission(delegation)) == _shape(load_mission(delegation))
+
+
+@pytest.mark.postgresql
+@pytest.mark.django_db(transaction=True)
+def test_current_mission_sees_a_save_that_commits_after_a_later_one(delegation, meetings):
+    """The case a MAX(updated_at) stamp misses: an edit saved first but committed last."""
+    import threading
+
+    from django.db import connection
+
+    saved, go_on = threading.Event(), threading.Event()
+
+    def slow_edit():
+        try:
+            with transaction.atomic():
+                _retime_first(delegation, meetings)  # its updated_at is taken now...
+                saved.set()
+                assert go_on.wait(timeout=10)
+            # ...and it commits only after another edit with a later updated_at.
+        finally:
+            connection.close()
+
+    editor = threading.Thread(target=slow_edit)
+    editor.start()
+    assert saved.wait(timeout=10)
+    _cancel_second(delegation, meetings)  # a later updated_at, committed first
+    assert _shape(current_mission(delegation)) == _shape(load_mission(delegation))
+    go_on.set()
+    editor.join(timeout=10)
+    first = Meeting.objects.get(pk=meetings[0].pk)
+    assert first.updated_at < Meeting.objects.get(pk=meetings[1].pk).updated_at  # the newest is not it
+    assert _shape(current_mission(delegation)) == _shape(load_mission(delegation))

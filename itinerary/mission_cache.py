@@ -44,7 +44,8 @@ KEPT_MISSIONS = 16  # a few missions a process: each 1,000-meeting mission is a 
 
 @dataclass(frozen=True)
 class RowVersions:
-    rows: dict[tuple[str, int], object]  # ("meeting", 12): its updated_at, as the database gives it
+    # ("meeting", 12): its updated_at as text (a datetime column read raw is parsed row by row)
+    rows: dict[tuple[str, int], str]
     links: frozenset[tuple[int, int, int]]  # (which link table, item id, member or organisation id)
 
     def changed_items(self, kept: RowVersions) -> dict[str, set[int]] | None:
@@ -83,17 +84,18 @@ def _rows_sql() -> str:
     meeting, leg, stay, member = _table(Meeting), _table(TravelLeg), _table(Stay), _table(Member)
     counterpart = _table(MeetingCounterpart)
     return f"""
-        SELECT 'delegation', id, updated_at FROM {_table(Delegation)} WHERE id = %(d)s
-        UNION ALL SELECT 'meeting', id, updated_at FROM {meeting} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'leg', id, updated_at FROM {leg} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'stay', id, updated_at FROM {stay} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'member', id, updated_at FROM {member} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'city', id, updated_at FROM {_table(City)} WHERE id IN (
+        SELECT 'delegation', id, CAST(updated_at AS TEXT) FROM {_table(Delegation)} WHERE id = %(d)s
+        UNION ALL SELECT 'meeting', id, CAST(updated_at AS TEXT) FROM {meeting} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'leg', id, CAST(updated_at AS TEXT) FROM {leg} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'stay', id, CAST(updated_at AS TEXT) FROM {stay} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'member', id, CAST(updated_at AS TEXT) FROM {member} WHERE delegation_id = %(d)s
+        UNION ALL SELECT 'city', id, CAST(updated_at AS TEXT) FROM {_table(City)} WHERE id IN (
             SELECT city_id FROM {meeting} WHERE delegation_id = %(d)s
             UNION SELECT origin_id FROM {leg} WHERE delegation_id = %(d)s
             UNION SELECT destination_id FROM {leg} WHERE delegation_id = %(d)s
             UNION SELECT city_id FROM {stay} WHERE delegation_id = %(d)s)
-        UNION ALL SELECT 'organisation', id, updated_at FROM {_table(Organisation)} WHERE id IN (
+        UNION ALL SELECT 'organisation', id, CAST(updated_at AS TEXT)
+            FROM {_table(Organisation)} WHERE id IN (
             SELECT organisation_id FROM {member} WHERE delegation_id = %(d)s
             UNION SELECT c.organisation_id FROM {counterpart} c
                 JOIN {meeting} m ON m.id = c.meeting_id WHERE m.delegation_id = %(d)s)

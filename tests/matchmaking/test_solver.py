@@ -199,6 +199,16 @@ def test_generated_sessions_keep_every_constraint_and_never_do_worse_than_greedy
     assert_valid(p, assign_tables(p, greedy(p)))
 
 
+def test_cp_sat_proves_what_the_linear_relaxation_cannot():
+    # One table, caps of one: 10-20 (slot 1 only), 10-21 and 11-21 (slot 1 only) pairwise exclude
+    # each other, but half of each fits the relaxation: it bounds the weight by 3, not 2.
+    pairs = [(1, 10, 20, 2), (2, 10, 21, 2), (3, 11, 21, 2)]
+    p = problem(pairs, slots=(1, 2), tables=1, free={20: {1}, 11: {1}}, caps={10: 1, 21: 1})
+    plan = solve(p)
+    assert plan.weight == plan.bound == 2 and plan.optimal
+    assert plan.stats["bound_from"] == "CP-SAT"
+
+
 def test_with_no_time_to_search_the_plan_is_greedys():
     p = generate_session(buyers=60, sellers=12, slots=10, tables=8, requests=300, cap=5, seed=4)
     p = Problem(slots=p.slots, tables=p.tables, parties=p.parties, pairs=p.pairs, time_limit_s=0.01)

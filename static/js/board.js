@@ -69,7 +69,10 @@
       .map(function (block) {
         var ids = block.extendedProps.attendees.length
           ? block.extendedProps.attendees.map(String) : everyone;
-        return Object.assign({}, block, { id: block.id + "-members", resourceIds: ids, editable: false });
+        // Read only: a member's column is not a day, so a drop there would have no date.
+        return Object.assign({}, block, {
+          id: block.id + "-members", resourceIds: ids, editable: false, startEditable: false, durationEditable: false,
+        });
       });
   }
 

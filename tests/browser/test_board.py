@@ -325,8 +325,12 @@ def test_board_opens_forms_adds_a_meeting_from_a_range_and_shows_members_as_colu
     page.select_option("#board-day", "2016-10-25")
     expect(page.locator(".ec-col-head")).to_have_text(["Ana", "Ben"])
     expect(page.locator(".ec-event")).to_have_count(3)
+    # Read only there: a member's column is not a day, so nothing can be dropped or stretched in it.
+    expect(page.locator(".ec-event.ec-draggable")).to_have_count(0)
+    expect(page.locator(".ec-event .ec-resizer")).to_have_count(0)
     page.select_option("#board-view", "days")
     expect(page.locator(".ec-event")).to_have_count(2)
+    expect(page.locator(".ec-event.ec-draggable")).to_have_count(2)
 
     # An empty range from 14:00 to 15:00 on the same day opens Add meeting, prefilled.
     _board_to_top(page)

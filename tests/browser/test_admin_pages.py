@@ -69,9 +69,11 @@ def test_every_admin_page_runs_under_the_content_security_policy_without_violati
     page, live_server, settings
 ):
     from itinerary.demo_missions import load_demo_missions
+    from matchmaking.demo import load_demo_sessions
     from publishing.tasks import send_notice
 
     load_demo_missions()
+    load_demo_sessions(time_limit_s=1)  # the B2B session: its sessions, participants, requests, placements
     Group.objects.create(name="Trade office staff")
     # A notice, and its task queued in the database backend, so their admin pages have rows to show.
     settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

@@ -63,14 +63,9 @@ def _tasks_run_in_the_request(settings):
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    # Built feeds and pages are cached by content stamps; every test starts from nothing. Release
-    # snapshots are kept per process by id, and a rolled-back test database gives ids out again.
+    # Built feeds and pages are cached by content stamps; every test starts from nothing.
     from django.core.cache import cache
 
-    from publishing.unpublished import release_snapshot
-
     cache.clear()
-    release_snapshot.cache_clear()
     yield
     cache.clear()
-    release_snapshot.cache_clear()

@@ -15,11 +15,10 @@ def unpublished_count(delegation, mission=None) -> int:
     from publishing.unpublished import latest_release, unpublished_changes_count
 
     latest = latest_release(delegation)
-    stamp = delegation_feed_stamp(delegation.feed_token).etag
-    key = f"unpublished:{delegation.pk}:{latest and latest[0]}:{stamp}"
+    key = f"unpublished:{delegation.pk}:{latest}:{delegation_feed_stamp(delegation.feed_token).etag}"
     count = cache.get(key)
     if count is None:
-        count = unpublished_changes_count(mission or load_mission(delegation), release=latest)
+        count = unpublished_changes_count(mission or load_mission(delegation), release_id=latest)
         cache.set(key, count, 3600)
     return count
 

@@ -33,7 +33,7 @@ def _listed(delegation) -> int:
 
 
 def _counted(delegation) -> int:
-    return unpublished_changes_count(current_mission(delegation), release=latest_release(delegation))
+    return unpublished_changes_count(current_mission(delegation), release_id=latest_release(delegation))
 
 
 def test_unpublished_count_is_what_the_publish_page_lists_through_every_kind_of_edit():

@@ -22,7 +22,7 @@ from delegations.models import Member
 from delegations.scoping import DelegationScopedMixin
 from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
 from itinerary.schedule import load_mission
-from publishing.delegate_views import NO_REFERRER, no_such_page
+from publishing.delegate_views import no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
 
@@ -81,11 +81,9 @@ def delegate_book(request, token: str, as_pdf: bool = True):
         return _render(book, paper=paper, as_pdf=as_pdf)
 
     variant = f"briefing-{BOOK_FORMAT}-{paper}-{'pdf' if as_pdf else 'html'}"
-    response = _respond(
+    return _respond(
         cached_body(stamp, build, variant=variant), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
     )
-    response["Referrer-Policy"] = NO_REFERRER  # the token must not leave in a Referer
-    return response
 
 
 class StaffBookView(DelegationScopedMixin, View):

@@ -14,7 +14,7 @@ from delegations.models import Member
 from delegations.tokens import token_digest
 from matchmaking.models import Placement
 from matchmaking.services import outcome_mark
-from publishing.delegate_views import NO_REFERRER, no_such_page
+from publishing.delegate_views import no_such_page
 
 
 def _member(token: str) -> Member | None:
@@ -73,5 +73,4 @@ def member_outcomes(request, token: str):
             },
         )
     response["Cache-Control"] = "private, no-cache"
-    response["Referrer-Policy"] = NO_REFERRER
     return response

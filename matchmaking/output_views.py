@@ -33,7 +33,7 @@ from matchmaking.agenda import BuyerAgenda, plan_agenda, released_agenda
 from matchmaking.buyer_feed import buyer_feed
 from matchmaking.models import Participant, Session
 from matchmaking.table_plan import session_when, table_plan
-from publishing.delegate_views import NO_REFERRER, no_such_page
+from publishing.delegate_views import no_such_page
 from publishing.models import Release
 from publishing.released import released_mission
 
@@ -172,7 +172,6 @@ def _released_agenda(token: str):
 
 def _private(response: HttpResponse) -> HttpResponse:
     response["Cache-Control"] = "private, no-cache"
-    response["Referrer-Policy"] = NO_REFERRER  # links out must not carry the token in Referer
     return response
 
 

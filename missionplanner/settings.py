@@ -102,7 +102,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
-SECURE_REFERRER_POLICY = "same-origin"  # delegate pages and feeds send no-referrer themselves
+# Token pages too: no Referer (so no token) to other sites, and same-site forms keep their Origin,
+# which the CSRF check needs (no-referrer makes browsers send "Origin: null").
+SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
 ROOT_URLCONF = "missionplanner.urls"

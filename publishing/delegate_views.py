@@ -1,6 +1,9 @@
 """Pages and feeds for delegates: no login, the secret token in the URL is the key.
 
-They show the latest release (publishing.released), never the working copy.
+They show the latest release (publishing.released), never the working copy. Their Referrer-Policy
+is the site's `same-origin` (settings.SECURE_REFERRER_POLICY): no other site gets a Referer with the
+token, while a form posted back to this site still carries the Origin Django's CSRF check needs
+(`no-referrer` made browsers send `Origin: null`, and every such form failed with a 403).
 """
 
 import hashlib
@@ -22,7 +25,6 @@ from itinerary.ical import delegation_feed, member_feed
 from publishing.released import ReleasedStamp, delegation_stamp, member_stamp, released_mission
 from publishing.whats_new import recent_changes_for
 
-NO_REFERRER = "no-referrer"
 CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
 
 
@@ -37,7 +39,6 @@ def _no_such_calendar() -> HttpResponse:
         content_type="text/plain; charset=utf-8",
     )
     response["Cache-Control"] = "private, no-cache"
-    response["Referrer-Policy"] = NO_REFERRER
     return response
 
 
@@ -45,7 +46,6 @@ def no_such_page(request) -> HttpResponse:
     """A wrong or rotated page token: a page that says what to do, and nothing about which missions exist."""
     response = render(request, "itinerary/link_not_found.html", status=404)
     response["Cache-Control"] = "private, no-cache"
-    response["Referrer-Policy"] = NO_REFERRER
     return response
 
 
@@ -64,7 +64,6 @@ def _calendar_response(request, stamp: ReleasedStamp | None, build, filename: st
         response = HttpResponseNotModified()
         response["ETag"] = stamp.etag
         response["Cache-Control"] = CACHE_CONTROL
-        response["Referrer-Policy"] = NO_REFERRER
         return response
     response = get_conditional_response(request, etag=stamp.etag, last_modified=last_modified)
     if response is None:
@@ -78,7 +77,6 @@ def _calendar_response(request, stamp: ReleasedStamp | None, build, filename: st
     response["ETag"] = stamp.etag
     response["Last-Modified"] = http_date(last_modified)
     response["Cache-Control"] = CACHE_CONTROL
-    response["Referrer-Policy"] = NO_REFERRER
     return response
 
 
@@ -130,5 +128,4 @@ def delegate_page(request, token: str):
     base = hashlib.sha256(site_base(request).encode()).hexdigest()[:16]
     response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}-{base}"))
     response["Cache-Control"] = "private, no-cache"
-    response["Referrer-Policy"] = NO_REFERRER  # links out must not carry the token in Referer
     return response

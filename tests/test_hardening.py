@@ -5,7 +5,9 @@ from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
 
-from tests.factories import MemberFactory, UserFactory
+from matchmaking.itinerary_sync import sync_session_meetings
+from publishing.release import release_publish
+from tests.factories import PlacementFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -20,14 +22,28 @@ def test_pages_carry_a_strict_content_security_policy(client):
     assert response["Referrer-Policy"] == "same-origin"
 
 
-def test_delegate_pages_and_feeds_send_no_referrer(client):
-    member = MemberFactory()
-    for url in (
+def test_every_token_url_keeps_its_referer_on_this_site_only(client):
+    """`same-origin`: no other site learns a token from a Referer, and a form posted back here keeps
+    its Origin (with `no-referrer` browsers send `Origin: null`, which the CSRF check refuses)."""
+    placement = PlacementFactory()
+    sync_session_meetings(placement.session)
+    release_publish(delegation=placement.session.delegation, notify=False)
+    member = placement.seller.members.get()
+    urls = [
         reverse("delegate-page", args=[member.feed_token]),
+        reverse("delegate-b2b", args=[member.feed_token]),
+        reverse("delegate-briefing-print", args=[member.feed_token]),
         reverse("member-calendar", args=[member.feed_token]),
         reverse("delegation-calendar", args=[member.delegation.feed_token]),
-    ):
-        assert client.get(url)["Referrer-Policy"] == "no-referrer", url
+        reverse("buyer-page", args=[placement.buyer.feed_token]),
+        reverse("buyer-calendar", args=[placement.buyer.feed_token]),
+        reverse("delegate-page", args=["not-a-real-token"]),
+        reverse("member-calendar", args=["not-a-real-token"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code in (200, 404), url
+        assert response["Referrer-Policy"] == "same-origin", url
 
 
 def test_five_wrong_passwords_lock_the_user_name_out(client):

@@ -159,7 +159,7 @@ def test_book_prints_on_a4_or_us_letter(client, mission):
 
 def test_delegate_book_with_an_unknown_token_is_404(client, mission):
     response = client.get(reverse("delegate-briefing", args=["not-a-token"]))
-    assert response.status_code == 404 and response["Referrer-Policy"] == "no-referrer"
+    assert response.status_code == 404 and response["Referrer-Policy"] == "same-origin"
 
 
 def test_staff_book_has_booking_references_phones_and_everyone_s_items(client, mission):

@@ -224,7 +224,7 @@ def test_an_unknown_or_rotated_link_gets_a_helpful_page_not_the_url_list(client,
     for token in (old, "not-a-real-token"):
         response = client.get(reverse("delegate-page", args=[token]))
         assert response.status_code == 404
-        assert response["Referrer-Policy"] == "no-referrer"
+        assert response["Referrer-Policy"] == "same-origin"
         content = response.content.decode()
         assert "This link was replaced or is wrong" in content
         assert "ask the mission staff for your current link" in content
@@ -239,7 +239,7 @@ def test_unknown_feed_tokens_get_a_plain_text_404(client, settings, debug, name)
     response = client.get(reverse(name, args=["not-a-real-token"]))
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/plain")
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     content = response.content.decode()
     assert "calendar" in content.lower() and len(content) < 300
     assert "URLconf" not in content

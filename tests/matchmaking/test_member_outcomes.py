@@ -37,7 +37,7 @@ def test_the_delegate_page_links_to_the_b2b_page_only_for_members_at_a_table(cli
 def test_the_page_lists_the_members_meetings_with_time_and_table(client, placement):
     response = client.get(reverse("delegate-b2b", args=[_member(placement).feed_token]))
     text = response.content.decode()
-    assert response.status_code == 200 and response["Referrer-Policy"] == "no-referrer"
+    assert response.status_code == 200 and response["Referrer-Policy"] == "same-origin"
     assert "14:20–14:40" in text and "table 7" in text
     assert placement.buyer.organisation.name in text
 

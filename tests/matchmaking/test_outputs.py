@@ -241,7 +241,7 @@ def test_buyer_page_needs_no_login_and_shows_only_that_buyers_released_meetings(
     release_publish(delegation=b2b["session"].delegation)
     response = client.get(reverse("buyer-page", args=[b2b["nanjing"].feed_token]))
     assert response.status_code == 200
-    assert response["Referrer-Policy"] == "no-referrer"
+    assert response["Referrer-Policy"] == "same-origin"
     html = response.content.decode()
     assert "Nanjing Imports" in html and "Golden State Robotics" in html and "15:00–15:20" in html
     assert "Pudong" not in html and "Bay Solar" not in html

@@ -29,6 +29,10 @@ from matchmaking.planning import Availability, availability, session_pairs, sess
 
 _TABLE_IN_TITLE = re.compile(r", table (\d+)$")
 LANGUAGES = dict(Participant.Language.choices)
+MADE_BY_THE_PLAN = (
+    "Made by the B2B table plan: change the plan, not this meeting "
+    "(the next change to the plan writes over edits made here)."
+)
 
 
 def organisation_label(organisation: Organisation) -> str:
@@ -54,7 +58,7 @@ def table_in_title(title: str) -> int | None:
 
 
 def asked_in_words(pair: PairRequest | None, seller: Participant) -> str:
-    """What was asked, for the member: mutual, or which side asked and how much."""
+    """What was asked and how much, for staff only: a buyer's ranking is not for the executives."""
     if pair is None or pair.vetoed or (pair.seller_priority is None and pair.buyer_priority is None):
         return "Placed by the organisers."
     if pair.mutual:
@@ -68,13 +72,19 @@ def _priority_label(priority: str) -> str:
     return Priority(priority).label.lower()
 
 
-def meeting_description(placement: Placement, pair: PairRequest | None) -> str:
-    """Who comes to the table, what was asked and where to sit, in words (shown to delegates)."""
+def meeting_description(placement: Placement) -> str:
+    """Who comes to the table and where to sit, in words (shown to delegates: nothing of what was
+    asked, which goes to `meeting_staff_notes`)."""
     buyer = placement.buyer
     language = LANGUAGES.get(buyer.language, buyer.language)
     contact = person_label(buyer.contact_name, buyer.contact_local_name)
     who = f"Contact: {contact}, who speaks {language}." if contact else f"Language: {language}."
-    return "\n".join([who, asked_in_words(pair, placement.seller), f"Table {placement.table}."])
+    return "\n".join([who, f"Table {placement.table}."])
+
+
+def meeting_staff_notes(placement: Placement, pair: PairRequest | None) -> str:
+    """Where the meeting comes from and what was asked: staff notes never reach delegates."""
+    return "\n".join([MADE_BY_THE_PLAN, asked_in_words(pair, placement.seller)])
 
 
 def _utc(value):
@@ -103,7 +113,8 @@ def _meeting_fields(session: Session, placement: Placement, slot, pair: PairRequ
         "starts_at": slot.starts_at,
         "ends_at": slot.ends_at,
         "title": meeting_title(placement.buyer.organisation, placement.table),
-        "description": meeting_description(placement, pair),
+        "description": meeting_description(placement),
+        "staff_notes": meeting_staff_notes(placement, pair),
         "status": ItemStatus.CONFIRMED,
     }
 
@@ -112,11 +123,7 @@ def _write(placement: Placement, fields: dict, attendee_ids: list[int], counterp
     """Create or update the placement's meeting; False when it already says all of this."""
     meeting = placement.meeting
     if meeting is None:
-        meeting = Meeting(
-            **fields,
-            staff_notes="Made by the B2B table plan: change the plan, not this meeting "
-            "(the next change to the plan writes over edits made here).",
-        )
+        meeting = Meeting(**fields)
         meeting.save()
         meeting.attendees.set(attendee_ids)
         meeting.counterparts.set(counterpart_ids)

@@ -1,5 +1,7 @@
 """The plan reaches the itinerary: placed meetings become B2B meetings, kept by UID across re-solves."""
 
+import io
+import json
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -9,6 +11,7 @@ import vobject
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from pypdf import PdfReader
 
 from itinerary.conflicts import find_conflicts
 from itinerary.models import ItemStatus, Meeting
@@ -25,6 +28,7 @@ from tests.factories import (
     RequestFactory,
     SessionFactory,
     TravelLegFactory,
+    UserFactory,
     local,
 )
 
@@ -96,9 +100,9 @@ def test_a_placed_meeting_becomes_a_b2b_meeting_of_the_people_at_the_table(sessi
     assert meeting.status == ItemStatus.CONFIRMED
     assert meeting.description.splitlines() == [
         "Contact: Li Wei (李伟), who speaks Chinese (中文).",
-        "Requested by both sides.",
         "Table 7.",
     ]
+    assert meeting.staff_notes.splitlines()[1] == "Requested by both sides."
     assert table_in_title(meeting.title) == 7
 
 
@@ -109,16 +113,14 @@ def test_a_buyer_without_a_local_name_gets_no_parentheses_and_the_ask_is_named(s
     sync_session_meetings(session)
     meeting = _meeting(placement)
     assert meeting.title == "B2B: Hangzhou Imports, table 3"
-    assert meeting.description.splitlines()[:2] == [
-        "Contact: Li Wei, who speaks English.",
-        "Requested by the buyer (must meet).",
-    ]
+    assert meeting.description.splitlines()[0] == "Contact: Li Wei, who speaks English."
+    assert meeting.staff_notes.splitlines()[1] == "Requested by the buyer (must meet)."
 
 
 def test_a_meeting_placed_by_hand_without_a_request_says_so(session):
     placement = _placed(session)
     sync_session_meetings(session)
-    assert "Placed by the organisers." in _meeting(placement).description
+    assert "Placed by the organisers." in _meeting(placement).staff_notes
 
 
 def test_a_second_sync_without_a_change_writes_nothing(session):
@@ -358,3 +360,29 @@ def test_a_deleted_placement_reaches_the_feed_as_cancelled(client, session):
     release_publish(delegation=session.delegation)
     [event], _ = _b2b_events(_member_feed(client, member))
     assert str(event["STATUS"]) == "CANCELLED"
+
+
+def test_how_each_side_ranked_the_meeting_reaches_staff_only(client, session):
+    """ "Requested by the buyer (could meet)" was in the description every executive read."""
+    placement = _placed(session, slot=2, table=7)
+    RequestFactory(session=session, requester=placement.buyer, target=placement.seller, priority="could")
+    member = placement.seller.members.get()
+    sync_session_meetings(session)
+    release = release_publish(delegation=session.delegation)
+    token = member.feed_token
+    book = client.get(reverse("delegate-briefing", args=[token])).content
+    seen_by_the_member = {
+        "page": client.get(reverse("delegate-page", args=[token])).content.decode(),
+        "feed": _member_feed(client, member).decode().replace("\r\n ", ""),
+        "book": "".join(page.extract_text() for page in PdfReader(io.BytesIO(book)).pages),
+        "snapshot": json.dumps(release.snapshot, ensure_ascii=False),
+    }
+    assert "Pudong Trading" in seen_by_the_member["book"] and "Table 7." in seen_by_the_member["page"]
+    for where, text in seen_by_the_member.items():
+        for ranking in ("could meet", "Requested by", "Placed by the organisers"):
+            assert ranking not in text, where
+    staff = UserFactory()
+    session.delegation.staff.add(staff)
+    client.force_login(staff)
+    staff_book = client.get(reverse("briefing-print", args=[session.delegation.slug])).content.decode()
+    assert "Requested by the buyer (could meet)." in staff_book

@@ -85,4 +85,4 @@ def publish_after_mission_change(sender, instance, created=False, raw=False, **k
 def publish_loaded_mission(sender, delegation, **kwargs):
     from publishing.release import release_publish
 
-    release_publish(delegation=delegation, note="The mission as it was loaded.", notify=False)
+    release_publish(delegation=delegation, note="The mission as it was loaded.", loaded=True)

@@ -21,6 +21,11 @@ class Release(models.Model):
     )
     published_at = models.DateTimeField()
     automatic = models.BooleanField(default=False, help_text="Published by a save, not by a person.")
+    loaded = models.BooleanField(
+        default=False,
+        help_text="Published by loading the mission (demo data, an import): where delegates start, "
+        "not a change, so no notice and no entry under “What changed”.",
+    )
     snapshot = models.JSONField()
     # Notices go out for the changes since the last release that had them: a burst of automatic
     # releases ends in one notice per member (see publishing.notices).

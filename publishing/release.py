@@ -34,14 +34,23 @@ def pending_changes(delegation: Delegation) -> Changes:
 
 @transaction.atomic
 def release_publish(
-    *, delegation: Delegation, note: str = "", by=None, automatic: bool = False, notify: bool = True
+    *,
+    delegation: Delegation,
+    note: str = "",
+    by=None,
+    automatic: bool = False,
+    notify: bool = True,
+    loaded: bool = False,
 ) -> Release | None:
     """Publish what changed since the last release; None when delegates would see nothing new.
 
     With `notify`, the members concerned are told: at once for a release a person published, after
     a quiet spell for automatic ones (publishing.notices). The first release of a mission that
-    already existed (data migration, demo data) is published without notices.
+    already existed (data migration) is published without notices. A `loaded` release (the mission,
+    or part of it, arriving from the demo data or an import) is where delegates start, not a change:
+    nobody is told, and it never shows under "What changed" (publishing.whats_new).
     """
+    notify = notify and not loaded
     Delegation.objects.select_for_update().filter(pk=delegation.pk).first()
     latest = latest_release(delegation)
     previous = latest.snapshot if latest else None
@@ -55,6 +64,7 @@ def release_publish(
         published_by=by,
         published_at=timezone.now(),
         automatic=automatic,
+        loaded=loaded,
         snapshot=snapshot,
         noticed=not notify,
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from delegations.models import Member
@@ -13,6 +13,15 @@ from publishing.models import Release
 
 LOOK_BACK = 10  # releases read (automatic publishing makes many small ones)
 SHOWN = 3  # releases shown
+# The latest release's changes shown open, while their text stays within this many characters
+# (always the first); its others, and older releases, fold away: the box stays short on a phone.
+OPEN_CHARACTERS = 280
+
+
+@dataclass(frozen=True)
+class ChangeLine:
+    title: str  # the item's title; empty for a hotel
+    text: str
 
 
 @dataclass(frozen=True)
@@ -20,6 +29,30 @@ class ReleaseChanges:
     release: Release
     changes: Changes
     when: str  # "Tue 25 Oct, 14:05 CST, UTC+8": where the delegation was when it was published
+
+    @cached_property
+    def lines(self) -> list[ChangeLine]:
+        """One line per change: items in time order, then hotels."""
+        items = [ChangeLine(change.title, " ".join(change.lines)) for change in self.changes.items]
+        return items + [ChangeLine("", stay.text) for stay in self.changes.stays]
+
+    @cached_property
+    def open_count(self) -> int:
+        length, count = 0, 0
+        for line in self.lines:
+            length += len(line.title) + len(line.text)
+            if count and length > OPEN_CHARACTERS:
+                break
+            count += 1
+        return count
+
+    @property
+    def open_lines(self) -> list[ChangeLine]:
+        return self.lines[: self.open_count]
+
+    @property
+    def folded_lines(self) -> list[ChangeLine]:
+        return self.lines[self.open_count :]
 
 
 def _published_when(release: Release) -> str:
@@ -38,17 +71,20 @@ def _published_when(release: Release) -> str:
 def recent_changes_for(member: Member) -> list[ReleaseChanges]:
     """Up to three latest releases that changed this member's itinerary, newest first.
 
-    The first release of a mission is where it starts, not a change: it is never listed. What a
-    release changed never changes, so it is worked out once per process (`_release_changes`), and
-    every member's page after a release reads it from there instead of parsing the snapshots again.
+    Where a mission starts is not a change: neither its first release nor one a load published
+    (`Release.loaded`: the demo data's B2B session, an import) is ever listed. What a release
+    changed never changes, so it is worked out once per process (`_release_changes`), and every
+    member's page after a release reads it from there instead of parsing the snapshots again.
     """
     releases = list(
         Release.objects.filter(delegation_id=member.delegation_id)
         .order_by("-number")
-        .values_list("pk", "published_at")[: LOOK_BACK + 1]
+        .values_list("pk", "published_at", "loaded")[: LOOK_BACK + 1]
     )
     found = []
-    for (newer, published_at), (older, _) in pairwise(releases):
+    for (newer, published_at, loaded), (older, _, _) in pairwise(releases):
+        if loaded:
+            continue
         release, changes = _release_changes(older, newer, published_at)
         mine = changes.for_member(member.pk)
         if mine.items or mine.stays:

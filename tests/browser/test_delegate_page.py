@@ -95,3 +95,56 @@ def test_delegate_page_puts_add_to_calendar_in_the_first_screen_on_a_phone(brows
     )
     assert order == [True, True, True, True]
     context.close()
+
+
+def test_what_changed_on_a_phone_leaves_out_the_load_and_stays_short_below_the_calendar_button(
+    browser, live_server, screenshot
+):
+    """The demo's B2B session is published by its loader: no change for anyone. Real changes after
+    it show the latest update's first few lines, the rest and older updates folded away, all below
+    "Add to my calendar" (it was 2,735 px down, under a 2,540 px box of "New:" meetings)."""
+    from matchmaking.demo import load_demo_sessions
+    from matchmaking.itinerary_sync import sync_session_meetings
+    from matchmaking.services import placement_remove
+    from publishing.release import release_publish
+
+    load_demo_missions()
+    [session] = load_demo_sessions(time_limit_s=1)
+    member = Member.objects.get(full_name="Clean energy executive 06")
+    placements = list(session.placements.filter(seller__members=member, slot__isnull=False))
+    assert len(placements) >= 5
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    url = f"{live_server.url}/my/{member.feed_token}/"
+    page.goto(url)
+    expect(page.locator("[data-entry]", has_text="B2B:").first).to_be_attached()
+    expect(page.locator("#what-changed")).to_have_count(0)
+
+    placement_remove(placements[0])
+    release_publish(delegation=session.delegation, note="One buyer cancelled.")
+    session.venue = "Shanghai Exhibition Center, Hall 2"
+    session.save()
+    sync_session_meetings(session)
+    release_publish(delegation=session.delegation, note="The B2B room moved to Hall 2.")
+
+    page.goto(url)
+    box = page.locator("#what-changed")
+    expect(box).to_contain_text("The B2B room moved to Hall 2.")
+    action = page.get_by_role("link", name="Add to my calendar")
+    expect(action).to_be_in_viewport()
+    button = action.bounding_box()
+    assert button["y"] + button["height"] <= 844
+    assert button["y"] < box.bounding_box()["y"]
+    # The latest update: its first change open, the others one tap away; the earlier update folded.
+    latest, earlier = box.locator("[data-update]").all()
+    expect(latest.locator(":scope > ul > li")).to_have_count(1)
+    more = len(placements) - 1 - 1
+    expect(latest.locator("[data-more] summary")).to_have_text(f"{more} more changes in this update")
+    expect(earlier.locator("summary")).to_contain_text("Earlier: update")
+    expect(earlier).to_contain_text("1 change")
+    assert box.locator("details[open]").count() == 0
+    assert not earlier.get_by_text("One buyer cancelled.").is_visible()
+    height = box.bounding_box()["height"]
+    screenshot(page, "delegate-what-changed-390px", full_page=True)
+    assert height <= 844 / 2, height
+    context.close()

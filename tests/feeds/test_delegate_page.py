@@ -146,9 +146,59 @@ def test_delegate_page_shows_a_release_at_once_despite_the_cache(client, member)
     release_publish(delegation=member.delegation, note="The ministry asked for the afternoon.")
     content = _page(client, member).content.decode()
     assert "MOFCOM, moved to the afternoon" in content
-    what_changed = content[content.index('id="what-changed"') : content.index('id="add-to-calendar"')]
+    assert content.index('id="add-to-calendar"') < content.index('id="what-changed"')
+    what_changed = content[content.index('id="what-changed"') :].split("</section>", 1)[0]
     assert "The ministry asked for the afternoon." in what_changed
     assert "Now called “MOFCOM, moved to the afternoon” (was “MOFCOM”)." in what_changed
+
+
+def test_whats_changed_never_lists_a_release_a_load_published(client, member):
+    """The demo's B2B session (or an import) arriving is where delegates start: nobody is told, and
+    the release after it lists only what changed since."""
+    from itinerary.models import Meeting
+    from itinerary.signals import mission_loaded
+    from publishing.models import Notice
+
+    MeetingFactory(delegation=member.delegation, city=CityFactory(), title="B2B table 7")
+    mission_loaded.send(sender=None, delegation=member.delegation)
+    loaded = member.delegation.releases.get(number=2)
+    assert loaded.loaded and Notice.objects.count() == 0
+    content = _page(client, member).content.decode()
+    assert "B2B table 7" in content and 'id="what-changed"' not in content
+    meeting = Meeting.objects.get(title="MOFCOM")
+    meeting.title = "MOFCOM at the ministry"
+    meeting.save()
+    release_publish(delegation=member.delegation)
+    what_changed = _page(client, member).content.decode().split('id="what-changed"', 1)[1]
+    assert "Update 3" in what_changed and "MOFCOM at the ministry" in what_changed
+    assert "B2B table 7" not in what_changed.split("</section>", 1)[0] and "Update 2" not in what_changed
+    notice = Notice.objects.get(member=member)
+    assert notice.release.number == 3 and [item["title"] for item in notice.changes["items"]] == [
+        "MOFCOM at the ministry"
+    ]
+
+
+def test_whats_changed_keeps_the_latest_update_open_and_folds_the_rest(client, member):
+    from itinerary.models import Meeting
+
+    meeting = Meeting.objects.get(title="MOFCOM")
+    for title in ("MOFCOM, first", "MOFCOM, second", "MOFCOM, third"):
+        meeting.title = title
+        meeting.save()
+        release_publish(delegation=member.delegation, note=f"Now {title}.")
+    forum = Meeting.objects.get(title="Forum")
+    for n in range(6):  # one long update: five titles of 55 characters do not fit in the open part
+        MeetingFactory(delegation=member.delegation, city=forum.city, title=f"Reception number {n} " * 3)
+    release_publish(delegation=member.delegation, note="Six receptions.")
+    content = _page(client, member).content.decode()
+    box = content.split('id="what-changed"', 1)[1].split("</section>", 1)[0]
+    latest, *earlier = box.split('<details class="mt-2"')
+    assert "Six receptions." in latest and latest.count("<li>") == 6
+    assert "data-more>" in latest and "more changes in this update" in latest
+    assert latest.split("<details", 1)[0].count("<li>") in range(1, 6)
+    # Older updates fold away, newest first, and only the three latest are listed.
+    assert [re.search(r"update (\d+)", part).group(1) for part in earlier] == ["4", "3"]
+    assert "<details open" not in box
 
 
 def test_whats_changed_lists_only_the_members_own_changes(client, member):

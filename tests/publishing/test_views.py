@@ -127,6 +127,18 @@ def test_release_history_compares_any_two_releases(staff_client, delegation, pub
     assert staff_client.get(url, {"compare": "1", "with": "99"}).status_code == 200  # ignored, not a 500
 
 
+def test_release_history_says_a_loaded_release_told_nobody(staff_client, delegation, published):
+    _move(published["meeting"], "15:30")
+    release_publish(delegation=delegation, note="The mission as it was loaded.", loaded=True)
+    _move(published["meeting"], "16:00")
+    release_publish(delegation=delegation)
+    content = staff_client.get(reverse("release-list", args=[delegation.slug])).content.decode()
+    loaded = content[content.index('id="release-2"') : content.index('id="release-1"')]
+    assert "data-loaded" in loaded and "nobody was told" in loaded
+    assert "data-loaded" not in content[: content.index('id="release-2"')]
+    assert set(Notice.objects.values_list("release__number", flat=True)) == {3}
+
+
 def test_notices_table_shows_failures_and_resends(
     staff_client, delegation, published, monkeypatch, django_capture_on_commit_callbacks
 ):

@@ -192,5 +192,6 @@ def test_a_renamed_hotel_reaches_the_cached_delegate_page(client, mission):
     client.logout()
     release_publish(delegation=delegation, notify=False)
     body = client.get(page).content.decode()
-    days = body[body.index('id="add-to-calendar"') :]  # below "What changed", which names the old one
+    # The days, below "What changed" (which names the old hotel).
+    days = body[body.index('id="what-changed"') :].split("</section>", 1)[1]
     assert "Kerry Hotel Beijing" in days and "China World Hotel" not in days

@@ -150,3 +150,18 @@ def test_existing_missions_get_release_one_without_notices(delegation, beijing):
     release = latest_release(delegation)
     assert release.number == 1 and release.snapshot["items"]
     assert not mail.outbox and not Notice.objects.exists()
+
+
+def test_the_migration_marks_the_loads_published_before_releases_knew_them(delegation, beijing):
+    """A database loaded before `Release.loaded` still has the demo's B2B session as release 2."""
+    import importlib
+
+    migration = importlib.import_module("publishing.migrations.0003_release_loaded")
+    release_publish(delegation=delegation, notify=False)
+    MeetingFactory(delegation=delegation, city=beijing)
+    release_publish(delegation=delegation, note=migration.LOAD_NOTE, notify=False)
+    MeetingFactory(delegation=delegation, city=beijing)
+    release_publish(delegation=delegation, note=migration.LOAD_NOTE, by=UserFactory())  # a person's
+    Release.objects.update(loaded=False)
+    migration.mark_earlier_loads(apps, None)
+    assert list(Release.objects.order_by("number").values_list("loaded", flat=True)) == [False, True, False]

@@ -346,6 +346,17 @@ def unplaced_requests(session: Session, avail: Availability | None = None) -> li
     return result
 
 
+def over_cap(participant: Participant, meetings: int) -> str | None:
+    """The warning for a participant given more meetings than its cap (by hand), or None."""
+    cap = participant.cap
+    if cap is None or meetings <= cap:
+        return None
+    return (
+        f"{participant.organisation.name} has {meetings} meetings, past its cap of {cap}. "
+        "The meeting is kept; take one off or raise the cap."
+    )
+
+
 def _reason(session, avail: Availability, pair, seller, buyer, meeting_in, per_slot) -> str:
     if pair.vetoed:
         return f"{pair.label[0].upper()}{pair.label[1:]}."

@@ -15,7 +15,7 @@ from matchmaking.itinerary_sync import sync_session_meetings
 from matchmaking.models import Placement
 from matchmaking.services import placement_move
 from publishing.release import release_publish
-from tests.factories import UserFactory
+from tests.factories import ParticipantFactory, PlacementFactory, SessionFactory, UserFactory
 from tests.matchmaking.test_outputs import _agenda_url, _plan_url, b2b  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
@@ -168,3 +168,23 @@ def test_a_delegate_cannot_mark_a_meeting_not_yet_published(client, b2b):  # noq
     response = client.post(url, {"placement": extra.pk, "outcome": "held"}, follow=True)
     assert "not one of yours" in response.content.decode()
     assert Placement.objects.get(pk=extra.pk).outcome == ""
+
+
+def _member_with_meetings(count: int):
+    session = SessionFactory()
+    seller = ParticipantFactory(session=session, seller=True)
+    for n in range(count):
+        PlacementFactory(session=session, seller=seller, buyer__session=session, slot=n + 1, table=1)
+    sync_session_meetings(session)
+    release_publish(delegation=session.delegation, notify=False)
+    return seller.members.get()
+
+
+@pytest.mark.parametrize("count", [2, 9])  # a seller meets once a slot: 9 slots
+def test_the_outcomes_page_reads_the_release_in_the_same_queries_at_any_size(
+    client, count, django_assert_num_queries
+):
+    member = _member_with_meetings(count)
+    with django_assert_num_queries(6):
+        response = client.get(reverse("delegate-b2b", args=[member.feed_token]))
+    assert response.content.decode().count('<form method="post"') == count

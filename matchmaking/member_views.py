@@ -30,9 +30,9 @@ def _member(token: str) -> Member | None:
 def member_placements(member: Member) -> list[Placement]:
     """The member's company's meetings in the latest release, by session, then at the release's times."""
     placements = list(
-        Placement.objects.filter(seller__members=member, meeting__isnull=False)
-        .select_related("session__city", "buyer__organisation", "seller__organisation")
-        .order_by("session__starts_at")
+        Placement.objects.filter(seller__members=member, meeting__isnull=False).select_related(
+            "session__city", "buyer__organisation", "seller__organisation"
+        )
     )
     if not placements:
         return []

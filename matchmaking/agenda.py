@@ -1,8 +1,9 @@
 """A buyer's agenda, in English and the buyer's language: when, at which table, with whom.
 
-Two sources, one shape: staff print the plan as it stands (`plan_agenda`, the working copy); a
-buyer's own page and feed show what delegates see, the latest release (`released_agenda`), so a
-buyer never learns of a meeting before the members who sit at its table do.
+Two sources, one shape: what is handed to the buyer, printed or as its own page and feed, is the
+latest release (`released_agenda`), what delegates see, so a buyer never learns of a meeting before
+the members who sit at its table do, and the paper and the page agree; staff can preview the plan as
+it stands (`plan_agenda`, the working copy), marked as a preview on every page.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import date, datetime
 from delegations.models import Member, Organisation
 from itinerary.schedule import Entry, Mission
 from itinerary.timezones import zone_label
-from matchmaking.itinerary_sync import table_in_title
-from matchmaking.models import Participant, Placement, Session
+from matchmaking.models import Participant, Session
+from matchmaking.released_plan import session_meetings
 from matchmaking.table_plan import session_seats
 
 ENGLISH = {
@@ -171,13 +172,13 @@ class BuyerAgenda:
 
 
 def plan_agenda(session: Session, buyer: Participant) -> BuyerAgenda:
-    """The buyer's meetings as the plan has them now (staff print this before the day)."""
+    """The buyer's meetings as the working copy has them now (a staff preview, never handed out)."""
     rows = [
         AgendaRow(
             local_start=seat.slot.local_start,
             local_end=seat.slot.local_end,
             table=seat.table,
-            company=seat.seller.organisation,
+            company=seat.seller,
             people=seat.people,
         )
         for seat in session_seats(session, buyer=buyer)
@@ -187,50 +188,22 @@ def plan_agenda(session: Session, buyer: Participant) -> BuyerAgenda:
     )
 
 
-def buyer_entries(session: Session, buyer: Participant, mission: Mission, linked: set[int]) -> list[Entry]:
-    """A release's B2B meetings with this buyer: those its placements made (`linked` meeting ids),
-    and those left with the buyer as counterpart during the session (a placement since deleted)."""
-
-    def ours(entry: Entry) -> bool:
-        if entry.is_leg or entry.item.kind != "b2b":
-            return False
-        if entry.item.pk in linked:
-            return True
-        return any(org.pk == buyer.organisation_id for org in entry.counterparts) and (
-            session.starts_at <= entry.starts_at < session.ends_at
-        )
-
-    return [entry for entry in [*mission.entries, *mission.gone] if ours(entry)]
-
-
 def released_agenda(session: Session, buyer: Participant, mission: Mission, *, edition: str) -> BuyerAgenda:
     """The buyer's meetings as the latest release has them, cancelled ones included."""
-    placements = Placement.objects.filter(buyer=buyer).select_related("seller__organisation")
-    company_of_meeting = {p.meeting_id: p.seller.organisation for p in placements if p.meeting_id}
-    sellers = Participant.objects.filter(session=session, side=Participant.Side.SELLER).select_related(
-        "organisation"
-    )
-    company_of_org = {seller.organisation_id: seller.organisation for seller in sellers}
-    gone = {entry.key for entry in mission.gone}
-    rows = []
-    for entry in buyer_entries(session, buyer, mission, set(company_of_meeting)):
-        people = tuple(mission.attendees(entry))
-        company = company_of_meeting.get(entry.item.pk) or next(
-            (company_of_org[m.organisation_id] for m in people if m.organisation_id in company_of_org), None
+    rows = [
+        AgendaRow(
+            local_start=meeting.local_start,
+            local_end=meeting.local_end,
+            table=meeting.table,
+            company=meeting.seller,
+            people=meeting.people,
+            cancelled=meeting.cancelled,
+            entry=meeting.entry,
+            gone=meeting.gone,
         )
-        rows.append(
-            AgendaRow(
-                local_start=entry.local_start,
-                local_end=entry.local_end,
-                table=table_in_title(entry.title),
-                company=company,
-                people=people,
-                cancelled=entry.is_cancelled or entry.key in gone,
-                entry=entry,
-                gone=entry.key in gone,
-            )
-        )
-    rows.sort(key=lambda row: (row.local_start, row.table or 0, row.key))
+        for meeting in session_meetings(session, mission)
+        if meeting.buyer_participant is not None and meeting.buyer_participant.pk == buyer.pk
+    ]
     live = [row.entry for row in rows if not row.cancelled]
     place = live[0].item if live else session
     day = live[0].local_date if live else session.local_start.date()

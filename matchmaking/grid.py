@@ -10,7 +10,14 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from matchmaking.models import Participant, Placement, Session, Slot
-from matchmaking.planning import Availability, Unplaced, availability, session_participants, unplaced_requests
+from matchmaking.planning import (
+    Availability,
+    Unplaced,
+    availability,
+    over_cap,
+    session_participants,
+    unplaced_requests,
+)
 
 
 @dataclass
@@ -19,6 +26,7 @@ class Cell:
     table: int
     placement: Placement | None = None
     warnings: list[str] = field(default_factory=list)  # why a side of this meeting is not free then
+    over_cap: list[str] = field(default_factory=list)  # a side given more meetings than its cap
 
 
 @dataclass
@@ -84,13 +92,20 @@ def session_page(session: Session) -> SessionPage:
     for placement in placements:
         placement.seller, placement.buyer = by_pk[placement.seller_id], by_pk[placement.buyer_id]
     at = {(p.slot, p.table): p for p in placements}
+    load = Counter(pk for p in placements for pk in (p.seller_id, p.buyer_id))
+    past_cap = {p.pk: warning for p in participants if (warning := over_cap(p, load[p.pk]))}
     tables = list(range(1, session.tables + 1))
     rows = []
     for slot in slots:
         cells = []
         for table in tables:
             placement = at.get((slot.number, table))
-            cells.append(Cell(slot, table, placement, _warnings(avail, placement) if placement else []))
+            cell = Cell(slot, table, placement)
+            if placement is not None:
+                cell.warnings = _warnings(avail, placement)
+                sides = (placement.seller_id, placement.buyer_id)
+                cell.over_cap = [past_cap[pk] for pk in sides if pk in past_cap]
+            cells.append(cell)
         rows.append(Row(slot, cells))
     sides = Counter(p.side for p in participants)
     outcomes = Counter(p.outcome for p in placements)

@@ -1,7 +1,8 @@
 """A delegate marks how their own B2B meetings went, from their secret link (no login).
 
-It reads the plan as it is now, not a release: an outcome is about a meeting that happened, and
-the member can only touch meetings at their own company's table.
+It lists the meetings at their own company's table as the latest release has them, time and table,
+as their itinerary and feed do (`released_plan.as_released`): a change staff have not published yet
+shows nowhere. The mark itself goes on the plan's placement, and only on one the page lists.
 """
 
 from django.contrib import messages
@@ -13,6 +14,7 @@ from django.views.decorators.http import require_http_methods
 from delegations.models import Member
 from delegations.tokens import token_digest
 from matchmaking.models import Placement
+from matchmaking.released_plan import as_released, latest_published
 from matchmaking.services import outcome_mark
 from publishing.delegate_views import no_such_page
 
@@ -26,12 +28,16 @@ def _member(token: str) -> Member | None:
 
 
 def member_placements(member: Member) -> list[Placement]:
-    """The member's placed meetings, in time order (sessions by start, then slots)."""
-    return list(
-        Placement.objects.filter(seller__members=member, slot__isnull=False)
-        .select_related("session__city", "buyer__organisation", "seller__organisation")
-        .order_by("session__starts_at", "slot")
+    """The member's company's meetings in the latest release, by session, then at the release's times."""
+    placements = list(
+        Placement.objects.filter(seller__members=member, meeting__isnull=False).select_related(
+            "session__city", "buyer__organisation", "seller__organisation"
+        )
     )
+    if not placements:
+        return []
+    shown = as_released(placements, latest_published(member.delegation).mission)
+    return sorted(shown, key=lambda p: (p.session.starts_at, p.session_id, p.released_entry.starts_at))
 
 
 @login_not_required
@@ -56,11 +62,6 @@ def member_outcomes(request, token: str):
                 messages.success(request, change.message)
         response = redirect("delegate-b2b", token=token)
     else:
-        slots = {}
-        for placement in placements:
-            if placement.session_id not in slots:
-                slots[placement.session_id] = {s.number: s for s in placement.session.slots()}
-            placement.slot_info = slots[placement.session_id].get(placement.slot)
         response = render(
             request,
             "matchmaking/delegate_b2b.html",

@@ -1,9 +1,11 @@
 """What a B2B session prints and publishes: the room's table plan, each buyer's bilingual agenda,
 and a buyer's own page and feed behind a secret link.
 
-Staff pages show the plan as it stands; the buyer's page and feed show the latest release, as
-delegates' pages do (publishing.released). PDFs are the print pages through the briefing book's
-WeasyPrint (briefing/pdf.py), with the same CJK fonts.
+Whatever goes to a buyer or to the room shows the latest release, as delegates' pages do
+(`released_plan`): the table plan and the agendas staff print, the buyer's own page and feed. Staff
+can preview the working copy before publishing: every page of a preview, on screen, printed or as
+a PDF, says it is not published and not to be handed out (css/b2b-preview.css). PDFs are the print
+pages through the briefing book's WeasyPrint (briefing/pdf.py), with the same CJK fonts.
 """
 
 from __future__ import annotations
@@ -32,19 +34,20 @@ from itinerary.delegate_page import site_base
 from matchmaking.agenda import BuyerAgenda, plan_agenda, released_agenda
 from matchmaking.buyer_feed import buyer_feed
 from matchmaking.models import Participant, Session
-from matchmaking.table_plan import session_when, table_plan
+from matchmaking.released_plan import latest_published, session_meetings
+from matchmaking.table_plan import released_table_plan, session_when, table_plan
 from publishing.delegate_views import no_such_page
-from publishing.models import Release
-from publishing.released import released_mission
 
 STYLESHEETS = ("css/b2b-print.css",)
+PREVIEW_STYLESHEETS = (*STYLESHEETS, "css/b2b-preview.css")
 
 
-def stylesheet_urls(*, for_pdf: bool) -> list[str]:
+def stylesheet_urls(*, for_pdf: bool, preview: bool = False) -> list[str]:
     """file:// URIs for WeasyPrint (it never makes a request), static URLs for a browser."""
+    names = PREVIEW_STYLESHEETS if preview else STYLESHEETS
     if for_pdf:
-        return [Path(finders.find(name)).as_uri() for name in STYLESHEETS]
-    return [static(name) for name in STYLESHEETS]
+        return [Path(finders.find(name)).as_uri() for name in names]
+    return [static(name) for name in names]
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,8 @@ class BuyerLinks:
 
     agenda: str
     agenda_pdf: str
+    preview: str  # the working copy, for staff only
+    preview_pdf: str
     page: str
     feed: str
     webcal: str
@@ -66,16 +71,26 @@ def buyer_links(buyer: Participant, *, base: str = "") -> BuyerLinks:
     return BuyerLinks(
         agenda=reverse("b2b-buyer-agenda", args=args),
         agenda_pdf=reverse("b2b-buyer-agenda-pdf", args=args),
+        preview=reverse("b2b-buyer-agenda-preview", args=args),
+        preview_pdf=reverse("b2b-buyer-agenda-preview-pdf", args=args),
         page=f"{base}{reverse('buyer-page', args=[buyer.feed_token])}",
         feed=feed,
         webcal="webcal://" + feed.split("://", 1)[1],
     )
 
 
-def _printed(template: str, context: dict, *, as_pdf: bool, filename: str) -> HttpResponse:
+def _printed(template: str, context: dict, *, as_pdf: bool, preview: bool, filename: str) -> HttpResponse:
     html = render_to_string(
-        template, {**context, "as_pdf": as_pdf, "stylesheets": stylesheet_urls(for_pdf=as_pdf)}
+        template,
+        {
+            **context,
+            "as_pdf": as_pdf,
+            "preview": preview,
+            "stylesheets": stylesheet_urls(for_pdf=as_pdf, preview=preview),
+        },
     )
+    if preview:
+        filename = filename.replace(".pdf", "-PREVIEW-not-published.pdf")
     if as_pdf:
         response = HttpResponse(html_to_pdf(html), content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="{filename}"'
@@ -86,9 +101,11 @@ def _printed(template: str, context: dict, *, as_pdf: bool, filename: str) -> Ht
 
 
 class SessionOutputMixin(DelegationScopedMixin):
-    """The session (and buyer) from the URL, found only inside the user's own delegation."""
+    """The session (and buyer) from the URL, found only inside the user's own delegation; the latest
+    release, or with `preview` the working copy."""
 
     as_pdf = False
+    preview = False
     http_method_names = ["get", "head"]
 
     def session(self) -> Session:
@@ -106,20 +123,30 @@ class SessionOutputMixin(DelegationScopedMixin):
             pk=self.kwargs["pk"],
         )
 
+    def printed(self, template: str, context: dict, filename: str) -> HttpResponse:
+        return _printed(template, context, as_pdf=self.as_pdf, preview=self.preview, filename=filename)
+
 
 class TablePlanView(SessionOutputMixin, View):
     def get(self, request, **kwargs):
         session = self.session()
-        plan = table_plan(session)
+        if self.preview:
+            plan, edition, published = table_plan(session), "The plan as it stands (working copy)", True
+        else:
+            latest = latest_published(self.delegation)
+            plan = released_table_plan(session, session_meetings(session, latest.mission))
+            edition, published = latest.edition, latest.number is not None
         context = {
             "session": session,
             "delegation": self.delegation,
             "when": session_when(session),
             "slots": [slot for slot in plan if slot.seats],
-            "empty_slots": [slot.slot.number for slot in plan if not slot.seats],
+            "empty_slots": [slot.slot.number for slot in plan if not slot.seats and slot.slot.number],
+            "edition": edition,
+            "published": published,
         }
         filename = f"{self.delegation.slug}-table-plan-{session.pk}.pdf"
-        return _printed("matchmaking/table_plan.html", context, as_pdf=self.as_pdf, filename=filename)
+        return self.printed("matchmaking/table_plan.html", context, filename)
 
 
 class BuyerAgendaView(SessionOutputMixin, View):
@@ -127,19 +154,25 @@ class BuyerAgendaView(SessionOutputMixin, View):
         session = self.session()
         buyer = self.buyer(session)
         buyer.session = session
-        context = {
-            "agenda": plan_agenda(session, buyer),
-            "links": buyer_links(buyer, base=site_base(request)),
-        }
+        if self.preview:
+            agenda = plan_agenda(session, buyer)
+        else:
+            latest = latest_published(self.delegation)
+            agenda = released_agenda(session, buyer, latest.mission, edition=latest.edition)
+        context = {"agenda": agenda, "links": buyer_links(buyer, base=site_base(request))}
         filename = f"{self.delegation.slug}-agenda-{buyer.pk}.pdf"
-        return _printed("matchmaking/buyer_agenda.html", context, as_pdf=self.as_pdf, filename=filename)
+        return self.printed("matchmaking/buyer_agenda.html", context, filename)
 
 
 # Read-only pages: no transaction around them.
 table_plan_page = transaction.non_atomic_requests(TablePlanView.as_view())
 table_plan_pdf = transaction.non_atomic_requests(TablePlanView.as_view(as_pdf=True))
+table_plan_preview = transaction.non_atomic_requests(TablePlanView.as_view(preview=True))
+table_plan_preview_pdf = transaction.non_atomic_requests(TablePlanView.as_view(preview=True, as_pdf=True))
 buyer_agenda_page = transaction.non_atomic_requests(BuyerAgendaView.as_view())
 buyer_agenda_pdf = transaction.non_atomic_requests(BuyerAgendaView.as_view(as_pdf=True))
+buyer_agenda_preview = transaction.non_atomic_requests(BuyerAgendaView.as_view(preview=True))
+buyer_agenda_preview_pdf = transaction.non_atomic_requests(BuyerAgendaView.as_view(preview=True, as_pdf=True))
 
 
 # --- the buyer's own page and feed: the token is the key ------------------------------------------
@@ -155,19 +188,8 @@ def _released_agenda(token: str):
     if buyer is None:
         return None
     session = buyer.session
-    release = (
-        Release.objects.filter(delegation_id=session.delegation_id)
-        .order_by("-number")
-        .values_list("pk", "number", "published_at")
-        .first()
-    )
-    mission = released_mission(session.delegation, release[0] if release else None)
-    edition = (
-        f"Update {release[1]}, published {release[2]:%d %b %Y %H:%M} UTC"
-        if release
-        else "Nothing published yet"
-    )
-    return released_agenda(session, buyer, mission, edition=edition), mission
+    latest = latest_published(session.delegation)
+    return released_agenda(session, buyer, latest.mission, edition=latest.edition), latest.mission
 
 
 def _private(response: HttpResponse) -> HttpResponse:

@@ -244,10 +244,13 @@ def plan_apply(session: Session, prepared: Prepared, plan: Plan, *, since: datet
     """Write the plan: placements move, appear or come off; rows (and meetings' UIDs) are kept.
 
     Placements edited by hand after `since` (while the solver ran) keep what staff made of them;
-    the plan's meetings that would collide with them are left out.
+    the plan's meetings that would collide with them are left out. Returns what changed, counted
+    as the difference between the grid before and after (`plan_difference`), and how many of the
+    plan's meetings were left out.
     """
     Session.objects.select_for_update().filter(pk=session.pk).first()
     rows = {(p.seller_id, p.buyer_id): p for p in session.placements.all()}
+    before = {ids: (row.slot, row.table) for ids, row in rows.items() if row.is_placed}
     edited = {ids for ids, p in rows.items() if since and p.updated_at > since}
     target = {prepared.pairs[key]: where for key, where in plan.placed.items()}
     taken_tables, taken_people = set(), set()
@@ -293,11 +296,22 @@ def plan_apply(session: Session, prepared: Prepared, plan: Plan, *, since: datet
     from matchmaking.itinerary_sync import sync_session_meetings
 
     sync_session_meetings(session, placements=list(touched.values()))
+    return {**plan_difference(before, placed_where(session)), "skipped": skipped}
+
+
+def placed_where(session: Session) -> dict[tuple[int, int], tuple[int, int]]:
+    """The grid as it is: (seller id, buyer id) → (slot, table) of every placed meeting."""
+    rows = session.placements.filter(slot__isnull=False).values_list("seller_id", "buyer_id", "slot", "table")
+    return {(seller, buyer): (slot, table) for seller, buyer, slot, table in rows}
+
+
+def plan_difference(before: dict, after: dict) -> dict[str, int]:
+    """Meetings on the grid after and not before (added: new, or put back after being taken off),
+    on it before and not after (removed), and on it in both at another slot or table (moved)."""
     return {
-        "moved": len(moved),
-        "added": len(created),
-        "removed": len(changed) - len(moved),
-        "skipped": skipped,
+        "added": len(after.keys() - before.keys()),
+        "moved": sum(1 for ids in after.keys() & before.keys() if after[ids] != before[ids]),
+        "removed": len(before.keys() - after.keys()),
     }
 
 
@@ -330,6 +344,17 @@ def unplaced_requests(session: Session, avail: Availability | None = None) -> li
             Unplaced(pair, seller, buyer, _reason(session, avail, pair, seller, buyer, meeting_in, per_slot))
         )
     return result
+
+
+def over_cap(participant: Participant, meetings: int) -> str | None:
+    """The warning for a participant given more meetings than its cap (by hand), or None."""
+    cap = participant.cap
+    if cap is None or meetings <= cap:
+        return None
+    return (
+        f"{participant.organisation.name} has {meetings} meetings, past its cap of {cap}. "
+        "The meeting is kept; take one off or raise the cap."
+    )
 
 
 def _reason(session, avail: Availability, pair, seller, buyer, meeting_in, per_slot) -> str:
@@ -406,7 +431,7 @@ def solve_run(session: Session, mode: str = SOLVE_ALL) -> Plan:
     )
     message = (
         f"{placed} of {requested} requests placed (weight {plan.weight}, {proof}); "
-        f"{counts['added']} new, {counts['moved']} moved, {counts['removed']} taken off"
+        f"{counts['added']} added, {counts['moved']} moved, {counts['removed']} taken off"
     )
     if counts["skipped"]:
         message += f"; {counts['skipped']} left out where staff edited the grid meanwhile"

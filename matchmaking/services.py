@@ -8,7 +8,8 @@ follow (`matchmaking.itinerary_sync`).
 
 Hard rules refuse the edit (`ValidationError`): a slot or table that does not exist, a participant
 already meeting someone else in that slot, a table taken. Soft ones are allowed and reported as
-warnings: a participant outside their window, or a seller's people elsewhere in the itinerary.
+warnings: a participant outside their window, a seller's people elsewhere in the itinerary, or a
+participant past their cap of meetings.
 A meeting moved or added by hand is pinned, so the next solve keeps it where staff put it.
 """
 
@@ -137,8 +138,9 @@ def _check_free(
 def availability_warnings(
     session: Session, *, seller: Participant, buyer: Participant, slot: int
 ) -> list[str]:
-    """Soft rules, in words: a side outside its window or (a seller's people) elsewhere then."""
-    from matchmaking.planning import availability
+    """Soft rules, in words: a side outside its window, (a seller's people) elsewhere then, or past
+    its cap of meetings (the solver never goes past one; a hand edit may)."""
+    from matchmaking.planning import availability, over_cap
 
     participants = list(
         Participant.objects.filter(pk__in=[seller.pk, buyer.pk])
@@ -155,6 +157,12 @@ def availability_warnings(
             continue
         why = avail.why_busy(who.pk, slot) or f"{who.organisation.name} is not available then"
         warnings.append(f"In {when}: {why[0].upper()}{why[1:]}. The meeting is kept; check with them.")
+    placed = Placement.objects.filter(session=session, slot__isnull=False)
+    for who in participants:
+        if who.cap is not None:
+            warning = over_cap(who, placed.filter(Q(seller=who) | Q(buyer=who)).count())
+            if warning:
+                warnings.append(warning)
     return warnings
 
 
@@ -232,6 +240,7 @@ def placement_swap(
         *availability_warnings(session, seller=a.seller, buyer=a.buyer, slot=a.slot),
         *availability_warnings(session, seller=b.seller, buyer=b.buyer, slot=b.slot),
     ]
+    warnings = list(dict.fromkeys(warnings))  # a side of both meetings past its cap: said once
     return GridChange(
         f"Swapped {meeting_label(a)} (now {_where(a, slots)}) and {meeting_label(b)} "
         f"(now {_where(b, slots)}). Both are pinned: the solver keeps them there.",

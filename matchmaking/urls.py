@@ -54,6 +54,16 @@ urlpatterns = [
     path("sessions/<int:session_pk>/table-plan/", output_views.table_plan_page, name="b2b-table-plan"),
     path("sessions/<int:session_pk>/table-plan.pdf", output_views.table_plan_pdf, name="b2b-table-plan-pdf"),
     path(
+        "sessions/<int:session_pk>/table-plan/preview/",
+        output_views.table_plan_preview,
+        name="b2b-table-plan-preview",
+    ),
+    path(
+        "sessions/<int:session_pk>/table-plan/preview.pdf",
+        output_views.table_plan_preview_pdf,
+        name="b2b-table-plan-preview-pdf",
+    ),
+    path(
         "sessions/<int:session_pk>/buyers/<int:pk>/agenda/",
         output_views.buyer_agenda_page,
         name="b2b-buyer-agenda",
@@ -62,6 +72,16 @@ urlpatterns = [
         "sessions/<int:session_pk>/buyers/<int:pk>/agenda.pdf",
         output_views.buyer_agenda_pdf,
         name="b2b-buyer-agenda-pdf",
+    ),
+    path(
+        "sessions/<int:session_pk>/buyers/<int:pk>/agenda/preview/",
+        output_views.buyer_agenda_preview,
+        name="b2b-buyer-agenda-preview",
+    ),
+    path(
+        "sessions/<int:session_pk>/buyers/<int:pk>/agenda/preview.pdf",
+        output_views.buyer_agenda_preview_pdf,
+        name="b2b-buyer-agenda-preview-pdf",
     ),
     path("sessions/<int:session_pk>/import/", import_views.ImportView.as_view(), name="b2b-import"),
     path(

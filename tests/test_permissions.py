@@ -81,8 +81,12 @@ GUARDS = {
     "b2b-outcomes": "mission",
     "b2b-table-plan": "mission",
     "b2b-table-plan-pdf": "mission",
+    "b2b-table-plan-preview": "mission",
+    "b2b-table-plan-preview-pdf": "mission",
     "b2b-buyer-agenda": "mission",
     "b2b-buyer-agenda-pdf": "mission",
+    "b2b-buyer-agenda-preview": "mission",
+    "b2b-buyer-agenda-preview-pdf": "mission",
     "buyer-page": "token",  # a B2B buyer's own agenda and feed
     "buyer-calendar": "token",
     "b2b-import": "mission",  # GET: downloads and the upload form; POST: the preview of a file
@@ -189,8 +193,12 @@ READ_ONLY = {
     "b2b-outcomes",
     "b2b-table-plan",
     "b2b-table-plan-pdf",
+    "b2b-table-plan-preview",
+    "b2b-table-plan-preview-pdf",
     "b2b-buyer-agenda",
     "b2b-buyer-agenda-pdf",
+    "b2b-buyer-agenda-preview",
+    "b2b-buyer-agenda-preview-pdf",
     "b2b-import-template",
     "b2b-export",
 }

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from matchmaking.services import placement_move
 from publishing.release import release_publish
 from tests.browser.csp import settle, watch_for_csp_violations
 from tests.browser.test_staff_schedule import PASSWORD, log_in
@@ -54,3 +55,39 @@ def test_table_plan_agenda_and_buyer_page_print_under_the_csp(page, live_server,
     )
     anonymous.close()
     assert violations == [] and buyer_violations == []
+
+
+def test_a_preview_of_the_working_copy_is_marked_on_screen_and_in_print(page, live_server, b2b, screenshot):  # noqa: F811
+    session = b2b["session"]
+    user = UserFactory(username="previewer", password=PASSWORD, is_staff=True)
+    session.delegation.staff.add(user)
+    release_publish(delegation=session.delegation, notify=False)
+    placement_move(b2b["robots-nanjing"], 6, 2)  # not published
+    violations = watch_for_csp_violations(page)
+    log_in(page, live_server, "previewer")
+
+    page.goto(f"{live_server.url}{_plan_url(session)}")
+    settle(page)
+    expect(page.locator("[data-preview-band]")).to_have_count(0)
+    expect(page.locator("#slot-4")).to_contain_text("Nanjing Imports")
+    page.locator("[data-preview-link]").click()
+    band = page.locator("[data-preview-band]")
+    expect(band).to_contain_text("PREVIEW — not published, do not hand out")
+    expect(page.locator("#slot-6")).to_contain_text("Nanjing Imports")
+    settle(page)
+    screenshot(page, "b2b-table-plan-preview")
+    # The band stays at the top of the window while the plan scrolls under it.
+    page.set_viewport_size({"width": 800, "height": 400})
+    page.evaluate("() => window.scrollTo(0, document.documentElement.scrollHeight)")
+    page.wait_for_function("() => window.scrollY > 200")
+    assert band.evaluate("node => Math.round(node.getBoundingClientRect().top)") == 0
+
+    # Printed from the browser, every page carries the watermark (fixed: repeated on each sheet).
+    page.emulate_media(media="print")
+    watermark = page.locator(".preview-watermark")
+    expect(watermark).to_be_visible()
+    assert watermark.evaluate("node => getComputedStyle(node).position") == "fixed"
+    page.emulate_media(media="screen")
+    pdf = page.request.get(page.locator("[data-table-plan-pdf]").evaluate("node => node.href"))
+    assert pdf.ok and "PREVIEW" in pdf.headers["content-disposition"]
+    assert violations == []

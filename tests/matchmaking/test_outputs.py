@@ -90,8 +90,10 @@ def b2b():
 
 @pytest.fixture
 def staff(client, b2b):
+    """Staff of the mission, which is published: what they print is the latest release."""
     user = UserFactory(username="b2b-staff")
     b2b["session"].delegation.staff.add(user)
+    release_publish(delegation=b2b["session"].delegation, notify=False)
     client.force_login(user)
     return client
 
@@ -137,6 +139,7 @@ def test_table_plan_lists_every_placement_under_its_slot_with_people_and_contact
 def test_table_plan_shows_who_the_itinerary_sends_not_everyone(staff, b2b):
     meeting = Meeting.objects.get(b2b_placement=b2b["robots-pudong"])
     meeting.attendees.set([b2b["robots"].members.get(full_name="Bo Chen")])
+    release_publish(delegation=b2b["session"].delegation, notify=False)
     slot2 = _section(staff.get(_plan_url(b2b["session"])).content.decode(), 2)
     assert "Bo Chen" in slot2 and "Ann Lee" not in slot2
 
@@ -173,6 +176,7 @@ def test_table_plan_takes_the_same_queries_at_any_size(client, size, django_asse
     _grow(session, size)
     user = UserFactory(username="planner")
     session.delegation.staff.add(user)
+    release_publish(delegation=session.delegation, notify=False)
     client.force_login(user)
     with django_assert_max_num_queries(12):
         assert client.get(_plan_url(session)).status_code == 200
@@ -199,6 +203,8 @@ def test_agenda_lists_the_buyers_meetings_in_time_order_with_labels_in_both_lang
 def test_an_english_buyers_agenda_is_in_english_only(staff, b2b):
     hk = _buyer(b2b["session"], "Harbour Sourcing", "", contact="Jo Smith", contact_local="", language="en")
     PlacementFactory(session=b2b["session"], seller=b2b["solar"], buyer=hk, slot=5, table=2)
+    sync_session_meetings(b2b["session"])
+    release_publish(delegation=b2b["session"].delegation, notify=False)
     html = staff.get(_agenda_url(hk)).content.decode()
     assert "Time" in html and "Bay Solar" in html
     assert not re.search(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af]", html.split("</header>", 1)[1])

@@ -6,6 +6,7 @@ import factory
 import pytest
 from django.core.exceptions import ValidationError
 
+from matchmaking import services
 from matchmaking.models import Placement, Priority, parse_breaks
 from matchmaking.pairs import PairRequest
 from matchmaking.planning import (
@@ -15,6 +16,7 @@ from matchmaking.planning import (
     availability,
     build_problem,
     plan_apply,
+    solve_run,
     unplaced_requests,
 )
 from matchmaking.solver import Plan
@@ -270,3 +272,69 @@ def test_unplaced_requests_name_full_tables():
     [unplaced] = unplaced_requests(session)
     assert unplaced.buyer == request.target
     assert unplaced.reason.startswith("Tables full")
+
+
+def _grid(session) -> dict[tuple[int, int], tuple[int, int]]:
+    """The grid read straight from the rows: (seller, buyer) → (slot, table)."""
+    return {
+        (p.seller_id, p.buyer_id): (p.slot, p.table) for p in Placement.objects.filter(session=session)
+        if p.slot is not None
+    }  # fmt: skip
+
+
+def _difference(before: dict, after: dict) -> dict[str, int]:
+    return {
+        "added": sum(1 for ids in after if ids not in before),
+        "moved": sum(1 for ids in after if ids in before and before[ids] != after[ids]),
+        "removed": sum(1 for ids in before if ids not in after),
+    }
+
+
+def test_a_plans_counts_are_the_difference_between_the_grid_before_and_after():
+    """Three hand edits, then a plan that puts back the meeting taken off by hand, drops another,
+    moves one and keeps the rest: one added, one moved, one taken off."""
+    session = SessionFactory()
+    requests = [RequestFactory(requester__session=session) for _ in range(5)]
+    pairs = [(r.requester_id, r.target_id) for r in requests]
+    rows = [
+        PlacementFactory(seller_id=s, buyer_id=b, session=session, slot=n + 1, table=1)
+        for n, (s, b) in enumerate(pairs)
+    ]
+    services.placement_remove(rows[0])
+    services.placement_move(rows[1], 7, 3)
+    services.placement_pin(rows[2], True)
+    before = _grid(session)
+    prepared = build_problem(session)
+    target = {pairs[0]: (1, 2), pairs[1]: (7, 3), pairs[2]: (3, 1), pairs[3]: (8, 5)}  # pairs[4] dropped
+    counts = plan_apply(session, prepared, _plan(prepared, target))
+    after = _grid(session)
+    assert after == target
+    assert {key: counts[key] for key in ("added", "moved", "removed")} == _difference(before, after)
+    assert counts == {"added": 1, "moved": 1, "removed": 1, "skipped": 0}
+
+
+def test_the_solve_summary_says_what_the_solve_changed_on_the_grid():
+    """A full solve after hand edits: the vetoed meeting comes off, the one taken off by hand comes
+    back, and the summary counts exactly that."""
+    session = SessionFactory(tables=2, time_limit_seconds=5)
+    requests = [RequestFactory(requester__session=session, priority=Priority.MUST) for _ in range(4)]
+    solve_run(session)
+    rows = {(p.seller_id, p.buyer_id): p for p in Placement.objects.filter(session=session)}
+    assert len(rows) == 4 and all(p.is_placed for p in rows.values())
+    taken_off = rows[(requests[0].requester_id, requests[0].target_id)]
+    services.placement_remove(taken_off)
+    vetoed = requests[1]
+    RequestFactory(session=session, requester=vetoed.target, target=vetoed.requester, priority=Priority.VETO)
+    before = _grid(session)
+
+    solve_run(session)
+    after = _grid(session)
+    difference = _difference(before, after)
+    assert (taken_off.seller_id, taken_off.buyer_id) in after
+    assert (vetoed.requester_id, vetoed.target_id) not in after
+    assert difference["added"] == 1 and difference["removed"] == 1
+    session.refresh_from_db()
+    assert (
+        f"{difference['added']} added, {difference['moved']} moved, {difference['removed']} taken off"
+        in session.solve_message
+    ), session.solve_message

@@ -285,6 +285,45 @@ def test_a_buyer_outside_their_window_is_allowed_with_a_warning(session):
     ]
 
 
+def test_placing_past_a_cap_by_hand_is_allowed_with_a_warning(session):
+    """As for a member on a flight: the meeting is kept, and staff are told (the solver never
+    passes a cap; a hand edit may)."""
+    seller = _seller(session, max_meetings=2, organisation__name="Inland Empire Logistics")
+    _placed(session, slot=1, table=1, seller=seller)
+    second = _placed(session, slot=2, table=1, seller=seller)
+    assert services.placement_move(second, 3, 1).warnings == []  # at the cap: nothing to say
+
+    buyer = _buyer(session)
+    RequestFactory(session=session, requester=seller, target=buyer)
+    change = services.placement_add(session, seller, buyer, 5, 1)
+    assert change.warnings == [
+        "Inland Empire Logistics has 3 meetings, past its cap of 2. "
+        "The meeting is kept; take one off or raise the cap."
+    ]
+    assert Placement.objects.filter(seller=seller, slot__isnull=False).count() == 3
+
+    moved = _placed(session, slot=None, table=None, seller=seller)
+    change = services.placement_move(moved, 6, 2)
+    assert change.warnings == [
+        "Inland Empire Logistics has 4 meetings, past its cap of 2. "
+        "The meeting is kept; take one off or raise the cap."
+    ]
+    swap = services.placement_swap(moved, second)  # two meetings of the seller: its cap said once
+    assert swap.warnings == change.warnings
+
+
+def test_the_sessions_cap_counts_for_a_buyer_without_its_own(session):
+    session.max_meetings = 1
+    session.save()
+    buyer = _buyer(session, organisation__name="Jiangsu Xinyuan")
+    _placed(session, slot=1, table=1, buyer=buyer)
+    change = services.placement_move(_placed(session, slot=None, table=None, buyer=buyer), 2, 2)
+    assert change.warnings == [
+        "Jiangsu Xinyuan has 2 meetings, past its cap of 1. "
+        "The meeting is kept; take one off or raise the cap."
+    ]
+
+
 def test_outcomes_are_marked_on_one_line(session):
     placement = _placed(session, slot=1, table=1)
     change = services.outcome_mark(placement, Placement.Outcome.HELD, "  Samples\nto send   by Friday ")

@@ -376,6 +376,26 @@ def test_the_json_endpoint_moves_and_answers_in_words(staff_client, session, gri
     ]
 
 
+def test_a_meeting_past_a_cap_is_a_warning_in_the_answer_and_on_the_grid(staff_client, session, grid):
+    seller, buyers, placed = grid
+    Participant.objects.filter(pk=seller.pk).update(max_meetings=1)
+    row = PlacementFactory(session=session, seller=seller, buyer=buyers[1], slot=None, table=None)
+    answer = _json(
+        staff_client, session, {"action": "move", "placement": row.pk, "slot": 2, "table": 3}
+    ).json()
+    assert answer["ok"] is True
+    assert answer["warnings"] == [
+        "Pacific Solar has 2 meetings, past its cap of 1. The meeting is kept; take one off or raise the cap."
+    ]
+    page = staff_client.get(_url("b2b-session", session)).content.decode()
+    assert page.count("data-over-cap") == 2  # both of its meetings are marked
+    assert "past its cap of 1" in page
+    meeting = staff_client.get(_url("b2b-placement", session, row.pk)).content.decode()
+    assert "past its cap of 1" in meeting
+    Placement.objects.filter(pk=placed.pk).update(slot=None, table=None)
+    assert "data-over-cap" not in staff_client.get(_url("b2b-session", session)).content.decode()
+
+
 def test_the_json_endpoint_refuses_in_words_with_the_right_status(staff_client, session, grid):
     seller, buyers, placed = grid
     other = PlacementFactory(session=session, seller=seller, buyer=buyers[1], slot=3, table=1)

@@ -136,8 +136,27 @@
     };
   }
 
+  // Whether a drag ended with the pointer over the days' columns, as far as they are in view. The
+  // calendar reads a time from the pointer's height wherever it is released (over the toolbar above
+  // the grid, that is the evening before the column's day): anywhere else is no place on the board.
+  function overGrid(jsEvent) {
+    var under = document.elementFromPoint(jsEvent.clientX, jsEvent.clientY);
+    return Boolean(under && root.contains(under) && under.closest(".ec-body") && !under.closest(".ec-sidebar"));
+  }
+
+  var releasedOutside = false; // set when a drag or a resize stops, read by the drop that follows
+
+  function dragStopped(info) {
+    releasedOutside = !overGrid(info.jsEvent);
+  }
+
   // One move to the server: the block's new wall clock with the version it was loaded at.
   function move(info, resized) {
+    if (releasedOutside) {
+      info.revert();
+      say("Released outside the board: nothing moved.", "info");
+      return;
+    }
     if (busy) {
       // The block's version comes back with the answer to the move in flight: a second move sent
       // now would carry the old one and be refused as if someone else had changed it.
@@ -244,6 +263,8 @@
       resources: [],
       events: [],
       eventContent: content,
+      eventDragStop: dragStopped,
+      eventResizeStop: dragStopped,
       eventDrop: function (info) { move(info, false); },
       eventResize: function (info) { move(info, true); },
       eventClick: function (info) {

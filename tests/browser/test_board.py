@@ -386,3 +386,57 @@ def test_board_takes_one_move_at_a_time(page, live_server):
     assert _utc(meeting)[0] == datetime(2016, 10, 25, 3, 0, tzinfo=UTC)
     _drag(page, block, minutes=60, duration=60)  # with the new version, the next move goes through
     expect(status).to_contain_text("Saved: MOFCOM, 12:00–13:00")
+
+
+def _drag_onto(page, locator, target, *, handle: str = "body") -> None:
+    """Drag a block (or its lower edge) in steps and release it over `target`, wherever that is."""
+    box, to = locator.bounding_box(), target.bounding_box()
+    x = box["x"] + box["width"] / 2
+    y = box["y"] + 8 if handle == "body" else box["y"] + box["height"] - 2
+    to_x, to_y = to["x"] + to["width"] / 2, to["y"] + to["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + (to_x - x) * step / 10, y + (to_y - y) * step / 10)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("handle", ["body", "end"])
+def test_board_drag_released_outside_the_grid_moves_nothing(page, live_server, handle):
+    """Released over the toolbar above the grid, the calendar reads the pointer as a time before the
+    column's midnight: a drop (or a stretch) that ends outside the grid is cancelled, not saved."""
+    city = CityFactory()
+    delegation = DelegationFactory(
+        slug="board-mission", start_date=date(2017, 3, 11), end_date=date(2017, 3, 13)
+    )
+    StayFactory(delegation=delegation, city=city)
+    meeting = MeetingFactory(
+        delegation=delegation,
+        city=city,
+        title="Sunday meeting",
+        starts_at=local(city, "2017-03-12 10:00"),
+        ends_at=local(city, "2017-03-12 11:00"),
+    )
+    delegation.staff.add(UserFactory(username="planner", password=PASSWORD))
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    moves = []
+    page.on("request", lambda request: moves.append(request) if "/board/move/" in request.url else None)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="Sunday meeting")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    toolbar = page.locator("#board-view")
+    settle(page)
+    if handle == "end":
+        block.hover()  # the resize handle shows on hover
+
+    _drag_onto(page, block, toolbar, handle=handle)
+
+    status = page.locator("#board-status")
+    expect(status).to_have_text("Released outside the board: nothing moved.")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    assert moves == []
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+    # The block is back where it was, and still moves when dropped on the grid.
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text("Saved: Sunday meeting, 11:00–12:00 CST, UTC+8")
+    assert len(moves) == 1

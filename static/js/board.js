@@ -7,7 +7,7 @@
   "use strict";
 
   var root = document.getElementById("board");
-  if (!root || typeof EventCalendar === "undefined") return;
+  if (!root || typeof EventCalendar === "undefined" || !window.serverAnswer) return;
 
   var header = document.getElementById("board-header");
   var status = document.getElementById("board-status");
@@ -119,9 +119,7 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrfToken },
       body: JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
-    });
+    }).then(window.serverAnswer.read, window.serverAnswer.unreachable);
   }
 
   // Where a block says its item is, as the server reads it: the start alone when a drop keeps the
@@ -179,8 +177,8 @@
     say("Saving…", "info");
     post(body)
       .then(function (result) {
-        var answer = result.answer;
-        if (result.status === 200) {
+        var answer = result.data;
+        if (result.ok) {
           replaceBlocks(answer);
           showUnpublished(answer.unpublished);
           if (before) undoStack.push(before);
@@ -190,20 +188,16 @@
               (found ? ". Conflicts: " + answer.itemConflicts.join(" ") : "."),
             found ? "warning" : "success"
           );
-        } else if (result.status === 409) {
+        } else if (result.status === 409 && answer) {
           replaceBlocks(answer); // the block goes back to where the other person left it
           showUnpublished(answer.unpublished);
           say(answer.error, "danger");
         } else {
           if (revert) revert();
           else render();
-          say(answer.error || "The move was not saved.", "danger");
+          var why = answer && answer.error;
+          say(why || "The move was not saved: " + result.problem + ". Reload the page and try again.", "danger");
         }
-      })
-      .catch(function () {
-        if (revert) revert();
-        else render();
-        say("The move was not saved: the server could not be reached.", "danger");
       })
       .finally(function () {
         busy = false;
@@ -288,7 +282,9 @@
   });
 
   fetch(root.dataset.dataUrl, { credentials: "same-origin" })
-    .then(function (response) { return response.json(); })
-    .then(start)
-    .catch(function () { say("The board could not be loaded. The schedule page has everything.", "danger"); });
+    .then(window.serverAnswer.read, window.serverAnswer.unreachable)
+    .then(function (result) {
+      if (result.ok) start(result.data);
+      else say("The board could not be loaded: " + result.problem + ". The schedule page has everything.", "danger");
+    });
 })();

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from itinerary.models import Meeting
@@ -440,3 +442,53 @@ def test_board_drag_released_outside_the_grid_moves_nothing(page, live_server, h
     _drag(page, block, minutes=60, duration=60)
     expect(status).to_contain_text("Saved: Sunday meeting, 11:00–12:00 CST, UTC+8")
     assert len(moves) == 1
+
+
+def test_board_that_cannot_load_says_what_the_server_answered(page, live_server):
+    """An error page is an answer: the board says what it was, not that the server was unreachable."""
+    delegation, _ = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    error_page = render_to_string("500.html")
+    page.route(
+        "**/board/data/", lambda route: route.fulfill(status=500, content_type="text/html", body=error_page)
+    )
+    _open_board(page, live_server, delegation)
+
+    status = page.locator("#board-status")
+    expect(status).to_contain_text("The board could not be loaded: the server answered 500")
+    expect(status).to_contain_text(
+        "(“Something went wrong. The error was logged for the team. Nothing half-saved was kept: "
+        "please go back and try again.”). The schedule page has everything."
+    )
+    expect(page.locator(".ec-event")).to_have_count(0)
+
+
+def test_board_move_refused_by_the_server_says_why_and_puts_the_block_back(page, live_server, context):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    status = page.locator("#board-status")
+
+    # Django's CSRF check answers its own HTML 403 page (a token from before a new sign-in, say).
+    page.evaluate("document.getElementById('board').dataset.csrfToken = 'a-token-from-another-session'")
+    with page.expect_response(lambda r: r.url.endswith("/board/move/")) as answered:
+        _drag(page, block, minutes=60, duration=60)
+    assert answered.value.status == 403
+    expect(status).to_have_text(
+        "The move was not saved: the server answered 403 Forbidden "
+        "(“CSRF verification failed. Request aborted.”). Reload the page and try again."
+    )
+    expect(block).to_contain_text("10:00–11:00")
+
+    # The session ended meanwhile: the move is sent on to the sign-in page, no answer to a move either.
+    page.reload()
+    expect(block).to_contain_text("10:00–11:00")
+    context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text(
+        "The move was not saved: the server sent a page instead of an answer (“Log in"
+    )
+    expect(status).to_contain_text("; the session may have ended. Reload the page and try again.")
+    expect(block).to_contain_text("10:00–11:00")
+    assert Meeting.objects.values().get(pk=meeting.pk) == before

@@ -155,6 +155,14 @@
       say("Released outside the board: nothing moved.", "info");
       return;
     }
+    // A block grabbed low and pulled up to the top of its column would start the evening before:
+    // the calendar does not stop it there, so the board does.
+    var midnight = Date.parse(data.anchor + "T00:00:00Z");
+    if (!resized && info.event.start.getTime() < midnight) {
+      info.revert();
+      say("That drop would start “" + info.event.title + "” before midnight, on the day before its column: nothing moved.", "info");
+      return;
+    }
     if (busy) {
       // The block's version comes back with the answer to the move in flight: a second move sent
       // now would carry the old one and be refused as if someone else had changed it.

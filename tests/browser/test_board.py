@@ -492,3 +492,37 @@ def test_board_move_refused_by_the_server_says_why_and_puts_the_block_back(page,
     expect(status).to_contain_text("; the session may have ended. Reload the page and try again.")
     expect(block).to_contain_text("10:00–11:00")
     assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_board_drop_that_would_start_the_day_before_its_column_moves_nothing(page, live_server):
+    """Grabbed near its bottom and pulled to the top of the column, a block would start the evening
+    before (the calendar does not stop it at midnight): the board refuses the drop."""
+    delegation, meeting = _mission(
+        city=CityFactory(), day="2017-03-12", starts="01:00", ends="03:00", title="Early call"
+    )
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    moves = []
+    page.on("request", lambda request: moves.append(request) if "/board/move/" in request.url else None)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="Early call")
+    expect(block).to_contain_text("01:00–03:00 CST, UTC+8")
+    _board_to_top(page)
+    page.evaluate("document.querySelector('.ec-main').scrollTop = 0")
+    expect(block).to_be_in_viewport()
+
+    # Grabbed at 02:36, released at 00:10: the block would start at 22:34 the day before.
+    box = block.bounding_box()
+    per_minute = box["height"] / 120
+    x, y = box["x"] + box["width"] / 2, box["y"] + 96 * per_minute
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x, y - 146 * per_minute * step / 10)
+    page.mouse.up()
+
+    expect(page.locator("#board-status")).to_have_text(
+        "That drop would start “Early call” before midnight, on the day before its column: nothing moved."
+    )
+    expect(block).to_contain_text("01:00–03:00 CST, UTC+8")
+    assert moves == []
+    assert Meeting.objects.values().get(pk=meeting.pk) == before

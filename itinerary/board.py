@@ -281,7 +281,7 @@ def item_move(
     A time the clocks skip is refused (ValidationError); a repeated one takes its first occurrence,
     as the forms do. The save goes through the model's save(), which bumps SEQUENCE and records
     history. Raises StaleItem when the item's `updated_at` is no longer `version`, and
-    Model.DoesNotExist for another mission's item.
+    Model.DoesNotExist for another mission's item. A cancelled item is refused (ValidationError).
     """
     model = MODELS[kind]
     with transaction.atomic():
@@ -289,6 +289,12 @@ def item_move(
         item = model.objects.select_for_update().select_related(*related).get(delegation=delegation, pk=pk)
         if item.updated_at.isoformat() != version:
             raise StaleItem(item, _who_changed(item))
+        if item.is_cancelled:
+            # The board draws it as not editable; a move sent by other means is refused all the same.
+            raise ValidationError(
+                f"“{item}” is cancelled, so the board cannot move it. Restore it from its form first.",
+                code="cancelled",
+            )
         if model is Meeting:
             if local_start is None:
                 raise ValidationError("A meeting is moved by its start.", code="no_start")

@@ -3,7 +3,8 @@
 // "Take off the grid"; drag an unplaced request onto an empty table to place it. Each drop is one
 // JSON request to the same services as the forms; what happened (or why not) is said in words in
 // #b2b-status, then the grid, the counts and the unplaced list are read again from the page.
-// While a solve runs, its progress is polled and the grid reloads when it is done.
+// While a solve runs, its progress is polled and the grid reloads when it is done. What the server
+// answered when it is not what was asked (an error page) is said in its words (server_answer.js).
 (function () {
   "use strict";
 
@@ -31,18 +32,44 @@
     status.hidden = false;
   }
 
+  // A line under what the status says already: what went wrong after it (a change saved, then the
+  // grid not read again).
+  function sayAlso(text) {
+    var status = document.getElementById("b2b-status");
+    if (!status) return;
+    if (status.hidden) status.textContent = "";
+    var line = document.createElement("p");
+    line.className = "mb-0 mt-1";
+    line.textContent = text;
+    status.appendChild(line);
+    status.className = "alert mb-2 alert-danger";
+    status.hidden = false;
+  }
+
+  function notReadAgain(problem) {
+    sayAlso("The grid on this page could not be read again, so it may be out of date: " + problem + ". Reload the page.");
+  }
+
   // Read the page again and put its fresh parts (grid, counts, unplaced, solver) in place.
   function refresh() {
     return fetch(window.location.pathname, { credentials: "same-origin" })
-      .then(function (response) { return response.text(); })
-      .then(function (html) {
-        var fresh = new DOMParser().parseFromString(html, "text/html");
-        document.querySelectorAll("[data-b2b-part]").forEach(function (part) {
-          var replacement = fresh.querySelector('[data-b2b-part="' + part.dataset.b2bPart + '"]');
-          if (replacement) part.replaceWith(document.importNode(replacement, true));
+      .then(function (response) {
+        return response.text().then(function (html) {
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          // An error page, or the sign-in page after the session ended, has none of the grid's parts.
+          if (!response.ok || !fresh.querySelector("[data-b2b-part]")) {
+            notReadAgain(window.serverAnswer.problem(response, html));
+            return;
+          }
+          document.querySelectorAll("[data-b2b-part]").forEach(function (part) {
+            var replacement = fresh.querySelector('[data-b2b-part="' + part.dataset.b2bPart + '"]');
+            if (replacement) part.replaceWith(document.importNode(replacement, true));
+          });
+          document.dispatchEvent(new CustomEvent("b2b:refreshed"));
+          watchSolve();
         });
-        document.dispatchEvent(new CustomEvent("b2b:refreshed"));
-        watchSolve();
+      }, function () {
+        notReadAgain(window.serverAnswer.unreachable().problem);
       });
   }
 
@@ -56,19 +83,15 @@
       headers: { "Content-Type": "application/json", "X-CSRFToken": table.dataset.csrfToken },
       body: JSON.stringify(body)
     })
-      .then(function (response) {
-        return response.json().then(
-          function (data) { data.status = response.status; return data; },
-          function () { return { ok: false, status: response.status, error: "The change could not be saved (the server answered " + response.status + "). Nothing changed; reload the page." }; }
-        );
-      }, function () {
-        return { ok: false, status: 0, error: "The server could not be reached: nothing was saved. Check the connection and try again." };
-      })
-      .then(function (answer) {
-        if (answer.ok) say(answer.message, "success", answer.warnings);
-        else say(answer.error, "danger");
+      .then(window.serverAnswer.read, window.serverAnswer.unreachable)
+      .then(function (result) {
+        var answer = result.data;
+        if (result.ok && answer.ok) say(answer.message, "success", answer.warnings);
+        else if (answer && answer.error) say(answer.error, "danger");
+        else say("Nothing was saved: " + result.problem + ". Reload the page and try again.", "danger");
         // Refused because the grid changed meanwhile (409) or the meeting is gone (404): show it as it is.
-        return answer.ok || answer.status === 409 || answer.status === 404 ? refresh() : null;
+        var refused = answer && (result.status === 409 || result.status === 404);
+        return result.ok || refused ? refresh() : null;
       })
       .finally(function () {
         busy = false;
@@ -150,34 +173,65 @@
     document.querySelectorAll("[data-drop='remove']").forEach(function (zone) { zone.hidden = true; });
   });
 
-  // The solver runs in the background: poll its state while it is queued or running.
+  // The solver runs in the background: poll its state while it is queued or running. The polls
+  // slow down while it runs (a long solve is asked less often), and an answer that is not its state
+  // (an error page, no network) is tried again later each time and given up after a few tries, in
+  // words, rather than asked about every few seconds for as long as the page stays open.
+  var POLL_FIRST_MS = 1000;
+  var POLL_MOST_MS = 5000; // between two polls of a solve that answers
+  var TRIES = 5; // failed polls in a row before the page stops asking
   var polling = false;
+
+  function solveLine(strongText, rest) {
+    var line = document.getElementById("b2b-solve-state");
+    if (!line) return;
+    line.textContent = "";
+    var strong = document.createElement("strong");
+    strong.textContent = strongText;
+    line.appendChild(strong);
+    if (rest) line.appendChild(document.createTextNode(": " + rest));
+  }
 
   function watchSolve() {
     var solve = document.getElementById("solve");
     if (polling || !solve || (solve.dataset.state !== "queued" && solve.dataset.state !== "running")) return;
     polling = true;
+    var wait = POLL_FIRST_MS;
+    var failed = 0;
     var tick = function () {
       fetch(solve.dataset.statusUrl, { credentials: "same-origin" })
-        .then(function (response) { return response.json(); })
-        .then(function (status) {
-          var line = document.getElementById("b2b-solve-state");
-          if (line) {
-            line.textContent = "";
-            var strong = document.createElement("strong");
-            strong.textContent = status.state_label;
-            line.appendChild(strong);
-            if (status.message) line.appendChild(document.createTextNode(": " + status.message));
-          }
-          if (status.finished) {
-            polling = false;
-            refresh();
+        .then(window.serverAnswer.read, window.serverAnswer.unreachable)
+        .then(function (result) {
+          if (result.ok) {
+            var status = result.data;
+            failed = 0;
+            solveLine(status.state_label, status.message);
+            if (status.finished) {
+              polling = false;
+              refresh();
+              return;
+            }
+            wait = Math.min(wait * 1.5, POLL_MOST_MS);
           } else {
-            window.setTimeout(tick, 1000);
+            failed += 1;
+            if (failed >= TRIES) {
+              polling = false;
+              solveLine(
+                "Stopped checking the solve",
+                TRIES + " tries in a row failed, the last because " + result.problem + ". Reload the page to see where it is."
+              );
+              return;
+            }
+            wait = POLL_FIRST_MS * Math.pow(2, failed);
+            solveLine(
+              "Could not check the solve",
+              result.problem + ". Trying again in " + wait / 1000 + " s (try " + (failed + 1) + " of " + TRIES + ")."
+            );
           }
-        }, function () { window.setTimeout(tick, 3000); });
+          window.setTimeout(tick, wait);
+        });
     };
-    window.setTimeout(tick, 1000);
+    window.setTimeout(tick, wait);
   }
 
   document.addEventListener("DOMContentLoaded", watchSolve);

@@ -7,7 +7,7 @@
   "use strict";
 
   var root = document.getElementById("board");
-  if (!root || typeof EventCalendar === "undefined") return;
+  if (!root || typeof EventCalendar === "undefined" || !window.serverAnswer) return;
 
   var header = document.getElementById("board-header");
   var status = document.getElementById("board-status");
@@ -119,9 +119,7 @@
       credentials: "same-origin",
       headers: { "Content-Type": "application/json", "X-CSRFToken": root.dataset.csrfToken },
       body: JSON.stringify(body),
-    }).then(function (response) {
-      return response.json().then(function (answer) { return { status: response.status, answer: answer }; });
-    });
+    }).then(window.serverAnswer.read, window.serverAnswer.unreachable);
   }
 
   // Where a block says its item is, as the server reads it: the start alone when a drop keeps the
@@ -136,8 +134,35 @@
     };
   }
 
+  // Whether a drag ended with the pointer over the days' columns, as far as they are in view. The
+  // calendar reads a time from the pointer's height wherever it is released (over the toolbar above
+  // the grid, that is the evening before the column's day): anywhere else is no place on the board.
+  function overGrid(jsEvent) {
+    var under = document.elementFromPoint(jsEvent.clientX, jsEvent.clientY);
+    return Boolean(under && root.contains(under) && under.closest(".ec-body") && !under.closest(".ec-sidebar"));
+  }
+
+  var releasedOutside = false; // set when a drag or a resize stops, read by the drop that follows
+
+  function dragStopped(info) {
+    releasedOutside = !overGrid(info.jsEvent);
+  }
+
   // One move to the server: the block's new wall clock with the version it was loaded at.
   function move(info, resized) {
+    if (releasedOutside) {
+      info.revert();
+      say("Released outside the board: nothing moved.", "info");
+      return;
+    }
+    // A block grabbed low and pulled up to the top of its column would start the evening before:
+    // the calendar does not stop it there, so the board does.
+    var midnight = Date.parse(data.anchor + "T00:00:00Z");
+    if (!resized && info.event.start.getTime() < midnight) {
+      info.revert();
+      say("That drop would start “" + info.event.title + "” before midnight, on the day before its column: nothing moved.", "info");
+      return;
+    }
     if (busy) {
       // The block's version comes back with the answer to the move in flight: a second move sent
       // now would carry the old one and be refused as if someone else had changed it.
@@ -160,8 +185,8 @@
     say("Saving…", "info");
     post(body)
       .then(function (result) {
-        var answer = result.answer;
-        if (result.status === 200) {
+        var answer = result.data;
+        if (result.ok) {
           replaceBlocks(answer);
           showUnpublished(answer.unpublished);
           if (before) undoStack.push(before);
@@ -171,20 +196,16 @@
               (found ? ". Conflicts: " + answer.itemConflicts.join(" ") : "."),
             found ? "warning" : "success"
           );
-        } else if (result.status === 409) {
+        } else if (result.status === 409 && answer) {
           replaceBlocks(answer); // the block goes back to where the other person left it
           showUnpublished(answer.unpublished);
           say(answer.error, "danger");
         } else {
           if (revert) revert();
           else render();
-          say(answer.error || "The move was not saved.", "danger");
+          var why = answer && answer.error;
+          say(why || "The move was not saved: " + result.problem + ". Reload the page and try again.", "danger");
         }
-      })
-      .catch(function () {
-        if (revert) revert();
-        else render();
-        say("The move was not saved: the server could not be reached.", "danger");
       })
       .finally(function () {
         busy = false;
@@ -244,6 +265,8 @@
       resources: [],
       events: [],
       eventContent: content,
+      eventDragStop: dragStopped,
+      eventResizeStop: dragStopped,
       eventDrop: function (info) { move(info, false); },
       eventResize: function (info) { move(info, true); },
       eventClick: function (info) {
@@ -267,7 +290,9 @@
   });
 
   fetch(root.dataset.dataUrl, { credentials: "same-origin" })
-    .then(function (response) { return response.json(); })
-    .then(start)
-    .catch(function () { say("The board could not be loaded. The schedule page has everything.", "danger"); });
+    .then(window.serverAnswer.read, window.serverAnswer.unreachable)
+    .then(function (result) {
+      if (result.ok) start(result.data);
+      else say("The board could not be loaded: " + result.problem + ". The schedule page has everything.", "danger");
+    });
 })();

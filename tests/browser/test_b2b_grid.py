@@ -4,7 +4,10 @@ words, and the grid following a solve that finishes in the background.
 Every step waits on what the page shows (the status line, a cell's content), never on a delay.
 """
 
+from datetime import datetime
+
 import pytest
+from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from matchmaking import services
@@ -143,3 +146,94 @@ def test_the_grid_follows_a_solve_that_finishes_in_the_background(page, live_ser
     )
     expect(page.locator("#b2b-solve-proof")).to_contain_text("proven optimal")
     expect(_cell(page, 5, 38).locator(".b2b-meeting")).to_contain_text("Jinjiang Water")
+
+
+def test_a_drop_refused_by_the_server_and_a_grid_not_read_again_say_what_the_server_answered(
+    page, live_server
+):
+    session, seller, buyers = _session()
+    placement = PlacementFactory(session=session, seller=seller, buyer=buyers[0], slot=1, table=1)
+    _open(page, live_server, session)
+    status = page.locator("#b2b-status")
+
+    # Django's CSRF check answers its own HTML 403 page (a token from before a new sign-in, say).
+    page.evaluate("document.getElementById('b2b-grid').dataset.csrfToken = 'a-token-from-another-session'")
+    _drag(page, placement, 3, 4)
+    expect(status).to_have_text(
+        "Nothing was saved: the server answered 403 Forbidden "
+        "(“CSRF verification failed. Request aborted.”). Reload the page and try again."
+    )
+    placement.refresh_from_db()
+    assert (placement.slot, placement.table) == (1, 1)
+
+    # Saved, then the page read again answers an error page: the grid says it may be out of date.
+    page.reload()
+    error_page = render_to_string("500.html")
+    page.route(
+        page.url,
+        lambda route: (
+            route.fulfill(status=500, content_type="text/html", body=error_page)
+            if route.request.resource_type == "fetch"
+            else route.continue_()
+        ),
+    )
+    _drag(page, placement, 3, 4)
+    expect(status).to_contain_text(
+        "Moved Pacific Solar ↔ Shanghai Electric to slot 3 (14:40–15:00), table 4."
+    )
+    expect(status).to_contain_text(
+        "The grid on this page could not be read again, so it may be out of date: the server answered 500"
+    )
+    expect(status).to_contain_text("(“Something went wrong. The error was logged for the team.")
+    placement.refresh_from_db()
+    assert (placement.slot, placement.table) == (3, 4)
+
+
+def test_the_solve_poll_slows_down_backs_off_on_errors_and_stops(page, live_server):
+    """Driven by Playwright's fake clock: each poll happens when its timer is due, not a moment before."""
+    session, _, _ = _session()
+    Session.objects.filter(pk=session.pk).update(
+        solve_state=Session.SolveState.RUNNING, solve_message="Weight 3 placed"
+    )
+    polls = []
+    page.on("request", lambda request: polls.append(request) if "/solve/status/" in request.url else None)
+    log_in(page, live_server, "planner")
+    page.clock.install(time=datetime(2016, 10, 24, 9, 0))
+    page.clock.pause_at(datetime(2016, 10, 24, 9, 1))
+    page.goto(f"{live_server.url}/delegations/{session.delegation.slug}/b2b/sessions/{session.pk}/")
+    line = page.locator("#b2b-solve-state")
+    expect(line).to_have_text("Solving: Weight 3 placed")
+
+    def after(ms: int, count: int) -> None:
+        """Nothing is asked until `ms` have passed since the last answer, then one poll is."""
+        page.clock.run_for(ms - 1)
+        page.evaluate("0")  # a round trip to the page: a poll it had started would be counted by now
+        assert len(polls) == count - 1
+        page.clock.run_for(1)
+
+    # While the solve answers, it is asked every 1 s, then 1.5 s, then 2.25 s…
+    Session.objects.filter(pk=session.pk).update(solve_message="Weight 5 placed")
+    after(1000, 1)
+    expect(line).to_have_text("Solving: Weight 5 placed")
+    Session.objects.filter(pk=session.pk).update(solve_message="Weight 7 placed")
+    after(1500, 2)
+    expect(line).to_have_text("Solving: Weight 7 placed")
+
+    # Then the status answers an error page: tried again after 2, 4, 8 and 16 s, then no more.
+    error_page = render_to_string("500.html")
+    page.route(
+        "**/solve/status/", lambda route: route.fulfill(status=500, content_type="text/html", body=error_page)
+    )
+    for count, (wait, next_wait) in enumerate([(2250, 2), (2000, 4), (4000, 8), (8000, 16)], start=3):
+        after(wait, count)
+        expect(line).to_contain_text(f". Trying again in {next_wait} s (try {count - 1} of 5).")
+    expect(line).to_contain_text("Could not check the solve: the server answered 500")
+    after(16000, 7)
+    expect(line).to_contain_text(
+        "Stopped checking the solve: 5 tries in a row failed, the last because the server answered 500"
+    )
+    expect(line).to_contain_text("(“Something went wrong. The error was logged for the team.")
+    expect(line).to_contain_text("Reload the page to see where it is.")
+    page.clock.run_for(10 * 60 * 1000)
+    page.evaluate("0")
+    assert len(polls) == 7

@@ -7,6 +7,8 @@ import re
 from datetime import UTC, date, datetime
 
 import pytest
+from django.conf import settings
+from django.template.loader import render_to_string
 from playwright.sync_api import expect
 
 from itinerary.models import Meeting
@@ -386,3 +388,141 @@ def test_board_takes_one_move_at_a_time(page, live_server):
     assert _utc(meeting)[0] == datetime(2016, 10, 25, 3, 0, tzinfo=UTC)
     _drag(page, block, minutes=60, duration=60)  # with the new version, the next move goes through
     expect(status).to_contain_text("Saved: MOFCOM, 12:00–13:00")
+
+
+def _drag_onto(page, locator, target, *, handle: str = "body") -> None:
+    """Drag a block (or its lower edge) in steps and release it over `target`, wherever that is."""
+    box, to = locator.bounding_box(), target.bounding_box()
+    x = box["x"] + box["width"] / 2
+    y = box["y"] + 8 if handle == "body" else box["y"] + box["height"] - 2
+    to_x, to_y = to["x"] + to["width"] / 2, to["y"] + to["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x + (to_x - x) * step / 10, y + (to_y - y) * step / 10)
+    page.mouse.up()
+
+
+@pytest.mark.parametrize("handle", ["body", "end"])
+def test_board_drag_released_outside_the_grid_moves_nothing(page, live_server, handle):
+    """Released over the toolbar above the grid, the calendar reads the pointer as a time before the
+    column's midnight: a drop (or a stretch) that ends outside the grid is cancelled, not saved."""
+    city = CityFactory()
+    delegation = DelegationFactory(
+        slug="board-mission", start_date=date(2017, 3, 11), end_date=date(2017, 3, 13)
+    )
+    StayFactory(delegation=delegation, city=city)
+    meeting = MeetingFactory(
+        delegation=delegation,
+        city=city,
+        title="Sunday meeting",
+        starts_at=local(city, "2017-03-12 10:00"),
+        ends_at=local(city, "2017-03-12 11:00"),
+    )
+    delegation.staff.add(UserFactory(username="planner", password=PASSWORD))
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    moves = []
+    page.on("request", lambda request: moves.append(request) if "/board/move/" in request.url else None)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="Sunday meeting")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    toolbar = page.locator("#board-view")
+    settle(page)
+    if handle == "end":
+        block.hover()  # the resize handle shows on hover
+
+    _drag_onto(page, block, toolbar, handle=handle)
+
+    status = page.locator("#board-status")
+    expect(status).to_have_text("Released outside the board: nothing moved.")
+    expect(block).to_contain_text("10:00–11:00 CST, UTC+8")
+    assert moves == []
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+    # The block is back where it was, and still moves when dropped on the grid.
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text("Saved: Sunday meeting, 11:00–12:00 CST, UTC+8")
+    assert len(moves) == 1
+
+
+def test_board_that_cannot_load_says_what_the_server_answered(page, live_server):
+    """An error page is an answer: the board says what it was, not that the server was unreachable."""
+    delegation, _ = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    error_page = render_to_string("500.html")
+    page.route(
+        "**/board/data/", lambda route: route.fulfill(status=500, content_type="text/html", body=error_page)
+    )
+    _open_board(page, live_server, delegation)
+
+    status = page.locator("#board-status")
+    expect(status).to_contain_text("The board could not be loaded: the server answered 500")
+    expect(status).to_contain_text(
+        "(“Something went wrong. The error was logged for the team. Nothing half-saved was kept: "
+        "please go back and try again.”). The schedule page has everything."
+    )
+    expect(page.locator(".ec-event")).to_have_count(0)
+
+
+def test_board_move_refused_by_the_server_says_why_and_puts_the_block_back(page, live_server, context):
+    delegation, meeting = _mission(city=CityFactory(), day="2016-10-25", starts="10:00", ends="11:00")
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="MOFCOM")
+    expect(block).to_contain_text("10:00–11:00")
+    status = page.locator("#board-status")
+
+    # Django's CSRF check answers its own HTML 403 page (a token from before a new sign-in, say).
+    page.evaluate("document.getElementById('board').dataset.csrfToken = 'a-token-from-another-session'")
+    with page.expect_response(lambda r: r.url.endswith("/board/move/")) as answered:
+        _drag(page, block, minutes=60, duration=60)
+    assert answered.value.status == 403
+    expect(status).to_have_text(
+        "The move was not saved: the server answered 403 Forbidden "
+        "(“CSRF verification failed. Request aborted.”). Reload the page and try again."
+    )
+    expect(block).to_contain_text("10:00–11:00")
+
+    # The session ended meanwhile: the move is sent on to the sign-in page, no answer to a move either.
+    page.reload()
+    expect(block).to_contain_text("10:00–11:00")
+    context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
+    _drag(page, block, minutes=60, duration=60)
+    expect(status).to_contain_text(
+        "The move was not saved: the server sent a page instead of an answer (“Log in"
+    )
+    expect(status).to_contain_text("; the session may have ended. Reload the page and try again.")
+    expect(block).to_contain_text("10:00–11:00")
+    assert Meeting.objects.values().get(pk=meeting.pk) == before
+
+
+def test_board_drop_that_would_start_the_day_before_its_column_moves_nothing(page, live_server):
+    """Grabbed near its bottom and pulled to the top of the column, a block would start the evening
+    before (the calendar does not stop it at midnight): the board refuses the drop."""
+    delegation, meeting = _mission(
+        city=CityFactory(), day="2017-03-12", starts="01:00", ends="03:00", title="Early call"
+    )
+    before = Meeting.objects.values().get(pk=meeting.pk)
+    moves = []
+    page.on("request", lambda request: moves.append(request) if "/board/move/" in request.url else None)
+    _open_board(page, live_server, delegation)
+    block = page.locator(".ec-event", has_text="Early call")
+    expect(block).to_contain_text("01:00–03:00 CST, UTC+8")
+    _board_to_top(page)
+    page.evaluate("document.querySelector('.ec-main').scrollTop = 0")
+    expect(block).to_be_in_viewport()
+
+    # Grabbed at 02:36, released at 00:10: the block would start at 22:34 the day before.
+    box = block.bounding_box()
+    per_minute = box["height"] / 120
+    x, y = box["x"] + box["width"] / 2, box["y"] + 96 * per_minute
+    page.mouse.move(x, y)
+    page.mouse.down()
+    for step in range(1, 11):
+        page.mouse.move(x, y - 146 * per_minute * step / 10)
+    page.mouse.up()
+
+    expect(page.locator("#board-status")).to_have_text(
+        "That drop would start “Early call” before midnight, on the day before its column: nothing moved."
+    )
+    expect(block).to_contain_text("01:00–03:00 CST, UTC+8")
+    assert moves == []
+    assert Meeting.objects.values().get(pk=meeting.pk) == before

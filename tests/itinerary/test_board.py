@@ -390,6 +390,24 @@ def test_board_move_refuses_what_it_cannot_read(client, staff, delegation, body)
     assert _post_move(client, delegation, **body).status_code == 400
 
 
+@pytest.mark.parametrize("kind", ["meeting", "leg"])
+def test_board_move_refuses_a_cancelled_item_in_words_and_keeps_it(client, staff, delegation, kind):
+    """The board draws a cancelled item as not editable; a move sent by hand is refused the same."""
+    factory = MeetingFactory if kind == "meeting" else TravelLegFactory
+    item = factory(delegation=delegation, status="cancelled")
+    model = type(item)
+    before = model.objects.values().get(pk=item.pk)
+    response = _post_move(
+        client, delegation, kind=kind, pk=item.pk, version=item.updated_at.isoformat(),
+        start="2016-10-25T15:00",
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert response.json()["error"] == (
+        f"“{item}” is cancelled, so the board cannot move it. Restore it from its form first."
+    )
+    assert model.objects.values().get(pk=item.pk) == before
+
+
 def test_board_move_of_a_landing_answers_with_the_legs_blocks(client, staff, delegation):
     leg = TravelLegFactory(delegation=delegation)
     response = _post_move(

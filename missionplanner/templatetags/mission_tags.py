@@ -15,3 +15,11 @@ def staff_name(obj) -> str:
 @register.filter
 def verbose_name(obj) -> str:
     return staff_name(obj)
+
+
+@register.filter
+def with_city(place: str, city_name: str) -> str:
+    """ "1000 Middle Yan'an Road, Jing'an District, Shanghai" stays as it is; "BEXCO" gets ", Busan"."""
+    from itinerary.schedule import with_city as place_with_city
+
+    return place_with_city(place, city_name) if place else ""

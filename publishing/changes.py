@@ -18,7 +18,11 @@ from functools import cached_property
 from itinerary.schedule import with_city
 from itinerary.timezones import zone, zone_label
 
-KIND_ORDER = ("cancelled", "deleted", "added", "reinstated", "moved", "retimed", "place", "changed")
+KIND_ORDER = (
+    "cancelled", "deleted", "taken_off", "added", "reinstated", "moved", "retimed", "place", "changed",
+)  # fmt: skip
+# What the badge of a change says; a kind not here says itself.
+KIND_LABELS = {"taken_off": "taken off"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +101,10 @@ class ItemChange:
     def starts_at(self) -> str:
         return (self.after or self.before).row["starts_at"]
 
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
     def concerns(self, member_id: int) -> bool:
         return any(side is not None and side.attends(member_id) for side in (self.before, self.after))
 
@@ -107,8 +115,9 @@ class ItemChange:
         if not was and not now:
             return None
         if was and not now and self.kind not in ("cancelled", "deleted"):
+            # Taken off, not cancelled: the item still happens, for others.
             return ItemChange(
-                self.uid, "cancelled", self.title, self.before.when,
+                self.uid, "taken_off", self.title, self.before.when,
                 ("Taken off your schedule.",), self.before, self.after,
             )  # fmt: skip
         if now and not was and self.kind not in ("added", "reinstated"):

@@ -17,19 +17,22 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from publishing.changes import Changes, changes_between
 from publishing.models import Notice, Release
 
+# How a subject counts each kind of change: "1 moved", "2 new places".
 KIND_WORDS = {
-    "cancelled": "cancelled",
-    "deleted": "removed",
-    "added": "new",
-    "reinstated": "back on",
-    "moved": "moved",
-    "retimed": "new end time",
-    "place": "new place",
-    "changed": "changed",
+    "cancelled": lambda n: ngettext("%(n)d cancelled", "%(n)d cancelled", n),
+    "deleted": lambda n: ngettext("%(n)d removed", "%(n)d removed", n),
+    "taken_off": lambda n: ngettext("%(n)d taken off", "%(n)d taken off", n),
+    "added": lambda n: ngettext("%(n)d new", "%(n)d new", n),
+    "reinstated": lambda n: ngettext("%(n)d back on", "%(n)d back on", n),
+    "moved": lambda n: ngettext("%(n)d moved", "%(n)d moved", n),
+    "retimed": lambda n: ngettext("%(n)d new end time", "%(n)d new end times", n),
+    "place": lambda n: ngettext("%(n)d new place", "%(n)d new places", n),
+    "changed": lambda n: ngettext("%(n)d changed", "%(n)d changed", n),
 }
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
@@ -51,11 +54,11 @@ def notices_schedule(release: Release) -> None:
 
 
 def subject_for(delegation_name: str, changes: Changes) -> str:
-    """ "Korea 2026: your schedule changed — 1 cancelled, 2 moved"."""
-    counts = changes.counts()
-    parts = [f"{count} {KIND_WORDS[kind]}" for kind, count in counts.items()]
+    """ "Korea 2026: your schedule changed — 1 taken off, 2 moved, 1 hotel change"."""
+    parts = [KIND_WORDS[kind](count) % {"n": count} for kind, count in changes.counts().items()]
     if changes.stays:
-        parts.append("hotel " + ("change" if len(changes.stays) == 1 else "changes"))
+        count = len(changes.stays)
+        parts.append(ngettext("%(n)d hotel change", "%(n)d hotel changes", count) % {"n": count})
     return f"{delegation_name}: your schedule changed — {', '.join(parts)}"
 
 

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
@@ -38,14 +39,11 @@ class PublishView(DelegationScopedMixin, TemplateView):
             messages.info(request, "Nothing to publish: delegates already see the current schedule.")
             return redirect("publish", self.delegation.slug)
         told = release.notices.count()
+        notified = ngettext("%(n)d member notified.", "%(n)d members notified.", told) % {"n": told}
         messages.success(
             request,
             f"Published update {release.number}. "
-            + (
-                f"{told} member{'s' if told != 1 else ''} notified."
-                if told
-                else "Nobody's own itinerary changed."
-            ),
+            + (notified if told else "Nobody's own itinerary changed."),
         )
         return redirect("release-list", self.delegation.slug)
 

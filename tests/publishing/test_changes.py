@@ -197,7 +197,7 @@ def test_members_hear_only_of_changes_to_their_own_itinerary(delegation, beijing
     changes = changes_between(before, snap(delegation))
     assert changes.items[0].lines == ("Attendees: added Park; removed Kim.",)
     [for_kim] = changes.for_member(kim.pk).items
-    assert (for_kim.kind, for_kim.lines) == ("cancelled", ("Taken off your schedule.",))
+    assert (for_kim.kind, for_kim.lines) == ("taken_off", ("Taken off your schedule.",))
     [for_park] = changes.for_member(park.pk).items
     assert for_park.kind == "added"
     assert changes.for_member(lee.pk).items[0].lines == ("Attendees: added Park; removed Kim.",)

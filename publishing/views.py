@@ -9,6 +9,7 @@ from django.views import View
 from django.views.generic import ListView, TemplateView
 
 from delegations.scoping import DelegationScopedMixin
+from itinerary.mission_clock import mission_clock
 from publishing.changes import changes_between
 from publishing.models import Notice
 from publishing.notices import subject_for
@@ -29,7 +30,11 @@ class PublishView(DelegationScopedMixin, TemplateView):
             if mine.items or mine.stays:
                 per_member.append((member, subject_for(self.delegation.name, mine), mine))
         return super().get_context_data(
-            changes=changes, per_member=per_member, latest=self.delegation.releases.first(), **kwargs
+            changes=changes,
+            per_member=per_member,
+            latest=self.delegation.releases.first(),
+            clock=mission_clock(self.delegation),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
@@ -70,6 +75,7 @@ class ReleaseListView(DelegationScopedMixin, TemplateView):
             comparison=self._comparison(releases),
             numbers=list(releases.values_list("number", flat=True)),
             more=max(0, releases.count() - self.shown),
+            clock=mission_clock(self.delegation),
             **kwargs,
         )
 
@@ -101,7 +107,9 @@ class NoticeListView(DelegationScopedMixin, ListView):
             .values_list("status")
             .annotate(n=Count("id"))
         )
-        return super().get_context_data(counts=counts, statuses=Notice.Status, **kwargs)
+        return super().get_context_data(
+            counts=counts, statuses=Notice.Status, clock=mission_clock(self.delegation), **kwargs
+        )
 
 
 class NoticeResendView(DelegationScopedMixin, View):

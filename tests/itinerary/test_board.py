@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from itinerary.board import ANCHOR, StaleItem, board_blocks, board_data, item_move
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
@@ -171,6 +172,9 @@ def test_item_move_reads_the_new_time_in_the_meetings_city_and_bumps_sequence(de
 
 
 def test_item_move_refuses_a_stale_version_naming_who_changed_it(delegation, beijing):
+    today = timezone.localdate()  # the edit is made now, in Beijing: the mission's clock reads CST
+    StayFactory(delegation=delegation, city=beijing, arrival_date=today - timedelta(days=1),
+                departure_date=today + timedelta(days=1))  # fmt: skip
     meeting = MeetingFactory(delegation=delegation, city=beijing)
     version = meeting.updated_at.isoformat()
     meeting.title = "Renamed"

@@ -88,7 +88,7 @@ def test_the_edit_form_shows_the_rooms_clock_and_keeps_it(staff_client, session)
     response = staff_client.get(_url("b2b-session-edit", session))
     content = response.content.decode()
     assert 'value="14:00"' in content and 'value="17:00"' in content and 'value="2016-10-26"' in content
-    assert "Local time in Shanghai: Asia/Shanghai." in content
+    assert "Local time in Shanghai: CST, UTC+8." in content
     form = response.context["form"]
     data = {
         **_session_data(session.city, title="Renamed", ends_at="16:00"),

@@ -1,15 +1,26 @@
 """The staff pages of publishing: publish, the release history, and the notices table."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from itinerary.models import Meeting
 from publishing.models import Notice, Release
 from publishing.release import release_publish
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, UserFactory, local
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    UserFactory,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -189,3 +200,43 @@ def test_publishing_takes_the_same_number_of_queries_at_10_and_1000_meetings(
             release_publish(delegation=delegation, note="Changes")
         counts[size] = len(captured)
     assert counts[10] == counts[1000]
+
+
+def test_publish_releases_notices_history_and_what_changed_read_one_clock(
+    staff_client, delegation, published, django_capture_on_commit_callbacks
+):
+    """An edit, the release that published it and the notice it sent, all made now with the
+    delegation staying in Seoul: every page says when in Seoul's clock, labelled, never bare UTC."""
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    today = timezone.localdate()
+    StayFactory(delegation=delegation, city=seoul, arrival_date=today - timedelta(days=1),
+                departure_date=today + timedelta(days=1))  # fmt: skip
+    meeting = published["meeting"]
+    edit = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
+    form = staff_client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    saved = staff_client.post(edit, {**data, "starts_at": "2016-10-25T15:30", "ends_at": "2016-10-25T16:30"})
+    assert saved.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("publish", args=[delegation.slug]))
+    release = Release.objects.get(delegation=delegation, number=2)
+    notice = Notice.objects.get(release=release, member=published["kim"])
+    kst = r"\w{3} \d+ \w{3} \d{4}, \d\d:\d\d KST, UTC\+9"
+    pages = {
+        "publish": staff_client.get(reverse("publish", args=[delegation.slug])),
+        "releases": staff_client.get(reverse("release-list", args=[delegation.slug])),
+        "notices": staff_client.get(reverse("notice-list", args=[delegation.slug])),
+        "history": staff_client.get(edit),
+        "what changed": staff_client.get(reverse("delegate-page", args=[published["kim"].feed_token])),
+    }
+    for name, response in pages.items():
+        content = response.content.decode()
+        assert re.search(kst, content), name
+        assert not re.search(r"\d\d:\d\d UTC\b", content), name
+    assert f"published {_seoul(release.published_at)}" in pages["publish"].content.decode()
+    assert _seoul(notice.sent_at) in pages["notices"].content.decode()
+
+
+def _seoul(moment):
+    local = moment.astimezone(ZoneInfo("Asia/Seoul"))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} KST, UTC+9"

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import Count
@@ -54,12 +55,29 @@ class DelegationOverviewView(DelegationScopedMixin, TemplateView):
         mission = load_mission(self.delegation)
         return super().get_context_data(
             mission=mission,
+            automatic=_automatic_publishing(self.delegation),
             conflicts=find_conflicts(mission),
             meeting_count=sum(1 for entry in mission.entries if not entry.is_leg),
             leg_count=sum(1 for entry in mission.entries if entry.is_leg),
             delegation_feed_url=delegation_feed_url(self.delegation, base=site_base(self.request)),
             **kwargs,
         )
+
+
+def _automatic_publishing(delegation: Delegation) -> dict | None:
+    """What the overview says while saves publish themselves: the quiet spell notices wait for, and
+    the notices waiting for it (when they go out, on the mission's clock)."""
+    if not delegation.publish_automatically:
+        return None
+    from itinerary.mission_clock import mission_clock
+    from publishing.notices import notices_waiting
+
+    waiting = notices_waiting(delegation)
+    return {
+        "quiet_minutes": settings.NOTICE_QUIET_MINUTES,
+        "waiting": waiting,
+        "due": mission_clock(delegation).text(waiting.due) if waiting else "",
+    }
 
 
 class DelegationCreateView(StaffRequiredMixin, CreateView):

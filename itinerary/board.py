@@ -23,6 +23,7 @@ from itinerary.conflicts import Conflict, conflicts_by_entry, find_conflicts
 from itinerary.feed_stamps import cached_body, delegation_feed_stamp
 from itinerary.forms import arrival_before_departure
 from itinerary.mission_cache import current_mission
+from itinerary.mission_clock import mission_clock
 from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import Day, Entry, Mission, compose_days, load_mission
 from itinerary.timezones import make_local_aware, zone_label
@@ -178,7 +179,7 @@ def board_data(mission: Mission) -> dict:
 def _who_changed(item: Meeting | TravelLeg) -> str:
     record = item.history.select_related("history_user").order_by("-history_date").first()
     user = record.history_user if record is not None else None
-    local = item.updated_at.astimezone(item.city.zone if isinstance(item, Meeting) else item.origin.zone)
+    local = mission_clock(item.delegation).local(item.updated_at)  # when it was done, not where the item is
     when = f"on {local:%a} {local.day} {local:%b} at {local:%H:%M} {zone_label(local)}"
     who = user.get_username() if user is not None else "Someone else"
     return f"{who} changed “{item}” {when}, after the board loaded it. It is back where they left it."

@@ -25,6 +25,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import pairwise
 
+from django.utils.translation import ngettext
+
 from delegations.models import Member
 from itinerary.schedule import Entry, Mission
 from itinerary.timezones import zone_label
@@ -49,6 +51,10 @@ class Conflict:
 
 
 # --- words --------------------------------------------------------------------------------------
+
+
+def _minutes(count: int) -> str:
+    return ngettext("%(n)d minute", "%(n)d minutes", count) % {"n": count}
 
 
 def _day(moment: date) -> str:
@@ -314,10 +320,10 @@ def _travel_and_buffers(
         found.append(
             Conflict(
                 "tight_buffer",
-                f"Only {minutes} minute{'s' if minutes != 1 else ''} on {_day(after.local_start)} from "
+                f"Only {_minutes(minutes)} on {_day(after.local_start)} from "
                 f"“{before.title}” ({before.end_city.name if before.is_leg else before.place}) to "
                 f"“{after.title}” ({after.place}); the travel buffer is "
-                f"{mission.delegation.travel_buffer_minutes} minutes. {_affects(mission, who)}",
+                f"{_minutes(mission.delegation.travel_buffer_minutes)}. {_affects(mission, who)}",
                 (before.key, after.key),
                 who,
             )

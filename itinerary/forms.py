@@ -5,7 +5,7 @@ from django.utils import timezone
 
 from delegations.forms import NEW_CITY, NEW_ORGANISATION, SEARCHABLE, DelegationChildForm
 from itinerary.models import City, Meeting, Stay, TravelLeg
-from itinerary.timezones import make_local_aware, repeated_time_notice, zone_label
+from itinerary.timezones import make_local_aware, repeated_time_notice, zone_hint, zone_label
 from itinerary.zone_picker import zone_field
 from missionplanner.concurrency import VersionedModelForm
 
@@ -42,8 +42,30 @@ class LocalTimesMixin:
             value = getattr(self.instance, field_name)
             if city and value and not self.is_bound:
                 self.initial[field_name] = timezone.localtime(value, city.zone).replace(tzinfo=None)
-            where = f"{city.name}: {city.timezone}" if city else "the city's zone"
-            self.fields[field_name].help_text = f"Local time in {where}."
+            if city is None:
+                self.fields[field_name].help_text = "Local time in the city's zone."
+                continue
+            day = self._shown_day(field_name, value, city)
+            hint = zone_hint(city.timezone, self.hint_delegation, on=day)
+            self.fields[field_name].help_text = f"Local time in {city.name}: {hint}."
+
+    @property
+    def hint_delegation(self):
+        """The mission whose dates the zone hints are read on (None for an item not in one yet)."""
+        delegation = getattr(self, "delegation", None)
+        if delegation is None and getattr(self.instance, "delegation_id", None):
+            delegation = self.instance.delegation
+        return delegation
+
+    def _shown_day(self, field_name: str, value, city: City):
+        """The day of the time the field shows: as typed after a validation error, else as saved."""
+        if self.is_bound:
+            try:
+                typed = self.fields[field_name].clean(self.data.get(self.add_prefix(field_name)))
+            except forms.ValidationError:
+                return None
+            return typed.date() if typed else None
+        return timezone.localtime(value, city.zone).date() if value else None
 
     def _chosen_city(self, city_field: str) -> City | None:
         """The city as the page shows it: the one just submitted (kept after a validation error), or
@@ -86,7 +108,9 @@ class LocalTimesForm(LocalTimesMixin, DelegationChildForm):
             self.fields[field_name].widget.attrs["data-zone-from"] = self.add_prefix(city_field)
         for city_field in set(self.local_times.values()):
             self.fields[city_field].widget.attrs["data-zones"] = "true"
-            self.fields[city_field].label_from_instance = lambda city: f"{city} · {city.timezone}"
+            self.fields[city_field].label_from_instance = lambda city: (
+                f"{city} · {zone_hint(city.timezone, self.delegation)}"
+            )
 
 
 def _attendee_field(form: DelegationChildForm) -> None:

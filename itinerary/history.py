@@ -13,8 +13,9 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.utils import get_m2m_reverse_field_name
 
-from delegations.models import Organisation
+from delegations.models import Delegation, Organisation
 from itinerary.forms import MeetingForm, TravelLegForm
+from itinerary.mission_clock import MissionClock, mission_clock
 from itinerary.models import DeletedItem, Meeting, TravelLeg
 from itinerary.timezones import zone_label
 from missionplanner.concurrency import EMPTY_MEANS, local_zone, value_text
@@ -42,6 +43,7 @@ class ChangeTexts:
         self.labels = {name: str(field.label) for name, field in form_fields.items() if field.label}
         self.local_times: dict[str, str] = getattr(form_class, "local_times", {})
         self._places: dict[tuple, tzinfo | None] = {}
+        self._clocks: dict[int, MissionClock] = {}
 
     def label(self, name: str) -> str:
         return self.labels.get(name) or capfirst(self.model._meta.get_field(name).verbose_name)
@@ -61,9 +63,12 @@ class ChangeTexts:
         return local_zone(record.instance)
 
     def when(self, record) -> str:
-        """ "Tue 25 Oct 2016 14:05 CST, UTC+8": when a record was made, where the item is."""
-        local = record.history_date.astimezone(self.zone(record))
-        return f"{local:%a} {local.day} {local:%b %Y %H:%M} {zone_label(local)}"
+        """ "Tue 25 Oct 2016, 14:05 CST, UTC+8": when a record was made, on its mission's clock (where
+        the delegation was then: itinerary/mission_clock.py), as releases and notices read."""
+        delegation_id = record.delegation_id
+        if delegation_id not in self._clocks:
+            self._clocks[delegation_id] = mission_clock(Delegation.objects.get(pk=delegation_id))
+        return self._clocks[delegation_id].text(record.history_date)
 
     def lines(self, delta) -> list[tuple[str, str, str]]:
         """(label, old, new) for each field the delta changed, in the model's order of fields."""
@@ -118,7 +123,7 @@ class ReadableHistoryAdmin(SimpleHistoryAdmin):
 @dataclass(frozen=True)
 class Change:
     when: datetime
-    when_text: str  # in the item's zone (ChangeTexts.when)
+    when_text: str  # on the mission's clock (ChangeTexts.when)
     who: str
     what: str  # "created", "changed", "deleted", "restored"
     details: list[str]
@@ -205,7 +210,7 @@ def change_log(item: Meeting | TravelLeg, limit: int = 25) -> list[Change]:
 class Deleted:
     kind: str  # "meeting" or "leg", as in the restore URL
     record: object  # the historical record of the deletion
-    when_text: str  # when it was deleted, in the item's zone
+    when_text: str  # when it was deleted, on the mission's clock
 
 
 def deleted_items(delegation) -> list[Deleted]:

@@ -73,7 +73,7 @@ class Entry:
             starts_at, ends_at = item.starts_at, item.ends_at
             key, title = f"meeting-{item.pk}", item.title
             label = KIND_LABELS[item.kind]
-            place = f"{item.venue}, {start_city.name}" if item.venue else start_city.name
+            place = with_city(item.venue, start_city.name)  # "Grand Hyatt Busan", not "…, Busan"
         return cls(
             item=item,
             is_leg=isinstance(item, TravelLeg),

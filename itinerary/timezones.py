@@ -5,7 +5,7 @@ package, so every machine has the same rules).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 from importlib.resources import files
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -87,6 +87,21 @@ def zone_label(moment: datetime) -> str:
     if not abbreviation.isalpha() or abbreviation == "UTC":
         return offset
     return f"{abbreviation}, {offset}"
+
+
+def zone_hint(zone_name: str, delegation=None, *, on: date | None = None) -> str:
+    """A zone as a form's hint says it, the house way: "CST, UTC+8". Read at noon on the day `on`
+    (the item's own), else on the mission's first and last days (no trip spans two changes of the
+    clocks: "PDT, UTC−7 or PST, UTC−8" when its dates straddle one), else today."""
+    if on is not None:
+        days = (on,)
+    elif delegation is not None:
+        days = (delegation.start_date, delegation.end_date)
+    else:
+        days = (date.today(),)
+    tz = zone(zone_name)
+    labels = dict.fromkeys(zone_label(datetime.combine(day, time(12), tz)) for day in days)
+    return " or ".join(labels)
 
 
 @cache

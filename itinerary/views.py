@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
@@ -225,6 +226,12 @@ class BoardMoveView(DelegationScopedMixin, View):
     since (with it as it is now), 400 for a time refused."""
 
     http_method_names = ["post"]
+
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # The move commits in item_move, not at the end of the request: automatic publishing runs on
+        # that commit, so the banner in the answer is counted against the release it made.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
     def answer(self, mission, item) -> dict:
         # The banner base.html shows on every staff page, so the board can show it without a reload.

@@ -13,7 +13,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from delegations.forms import NEW_CITY, NEW_ORGANISATION, SEARCHABLE, DelegationChildForm
-from itinerary.timezones import make_local_aware, repeated_time_notice
+from itinerary.timezones import make_local_aware, repeated_time_notice, zone_hint
 from matchmaking.models import Participant, Placement, Request, Session, parse_breaks
 from missionplanner.concurrency import VersionedModelForm
 
@@ -77,7 +77,9 @@ class SessionForm(OutOfRangeIdsMixin, DelegationChildForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.time_notices: list[str] = []
-        self.fields["city"].label_from_instance = lambda city: f"{city} · {city.timezone}"
+        self.fields["city"].label_from_instance = lambda city: (
+            f"{city} · {zone_hint(city.timezone, self.delegation)}"
+        )
         self.fields["city"].widget.attrs["data-zones"] = "true"
         for name in ("starts_at", "ends_at"):
             self.fields[name].widget.attrs["data-zone-from"] = self.add_prefix("city")
@@ -88,7 +90,7 @@ class SessionForm(OutOfRangeIdsMixin, DelegationChildForm):
                 date=local_start.date(), starts_at=local_start.time(), ends_at=local_end.time()
             )
         city = self._shown_city()
-        where = f"{city.name}: {city.timezone}" if city else "the city's zone"
+        where = f"{city.name}: {zone_hint(city.timezone, self.delegation)}" if city else "the city's zone"
         for name in ("starts_at", "ends_at"):
             self.fields[name].help_text = f"Local time in {where}."
         self.fields[

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils.translation import ngettext
 
 from matchmaking.models import Participant, Placement, Session, Slot
 
@@ -96,8 +97,9 @@ def _check_cell(session: Session, slots: list[Slot], slot: int, table: int) -> N
     if not isinstance(slot, int) or not 1 <= slot <= len(slots):
         span = f"{slots[0].local_start:%H:%M}–{slots[-1].local_end:%H:%M}" if slots else "none"
         raise ValidationError(
-            f"Slot {slot} does not exist: this session has {len(slots)} slot{'s' if len(slots) != 1 else ''} "
-            f"({span}).",
+            f"Slot {slot} does not exist: this session has "
+            + ngettext("%(n)d slot", "%(n)d slots", len(slots)) % {"n": len(slots)}
+            + f" ({span}).",
             code="no_slot",
         )
     if not isinstance(table, int) or not 1 <= table <= session.tables:

@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import CreateView, TemplateView, UpdateView
 
@@ -102,8 +103,14 @@ class SessionUpdateView(SessionFormMixin, UpdateView):
         if off:
             messages.warning(
                 self.request,
-                f"{len(off)} meeting{'s' if len(off) != 1 else ''} were in slots or at tables that no longer "
-                "exist and came off the grid: they are listed with the unplaced requests.",
+                ngettext(
+                    "%(n)d meeting was in a slot or at a table that no longer exists and came off the grid: "
+                    "it is listed with the unplaced requests.",
+                    "%(n)d meetings were in slots or at tables that no longer exist and came off the grid: "
+                    "they are listed with the unplaced requests.",
+                    len(off),
+                )
+                % {"n": len(off)},
             )
         return response
 
@@ -116,9 +123,16 @@ class SessionDeleteView(DelegationItemDeleteView):
     def consequences(self):
         session = self.object
         placed = session.placements.filter(slot__isnull=False).count()
+        people, asked = session.participants.count(), session.requests.count()
         return [
-            f"its {session.participants.count()} participants and {session.requests.count()} requests",
-            f"its {placed} meetings, which members' calendars then show as cancelled",
+            ngettext("its %(n)d participant", "its %(n)d participants", people) % {"n": people}
+            + ngettext(" and %(n)d request", " and %(n)d requests", asked) % {"n": asked},
+            ngettext(
+                "its %(n)d meeting, which members' calendars then show as cancelled",
+                "its %(n)d meetings, which members' calendars then show as cancelled",
+                placed,
+            )
+            % {"n": placed},
         ]
 
     def form_valid(self, form):
@@ -273,8 +287,14 @@ class ParticipantDeleteView(SessionScopedMixin, DelegationItemDeleteView):
             Q(seller=participant) | Q(buyer=participant), slot__isnull=False
         ).count()
         return [
-            f"{asked} request{'s' if asked != 1 else ''} made by or to {participant}",
-            f"{placed} meeting{'s' if placed != 1 else ''}, which members' calendars then show as cancelled",
+            ngettext("%(n)d request made by or to %(who)s", "%(n)d requests made by or to %(who)s", asked)
+            % {"n": asked, "who": participant},
+            ngettext(
+                "%(n)d meeting, which members' calendars then show as cancelled",
+                "%(n)d meetings, which members' calendars then show as cancelled",
+                placed,
+            )
+            % {"n": placed},
         ]
 
     def form_valid(self, form):

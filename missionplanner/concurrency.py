@@ -47,6 +47,15 @@ def local_zone(thing) -> tzinfo:
     return timezone.get_default_timezone()
 
 
+def _done_zone(thing, moment: datetime) -> tzinfo:
+    """Where a change made at `moment` reads: a mission's, or a thing of a mission's, on the mission's
+    clock (itinerary/mission_clock.py); a shared thing (city, organisation) in its own `local_zone`."""
+    from itinerary.mission_clock import mission_clock
+
+    delegation = thing if hasattr(thing, "home_timezone") else getattr(thing, "delegation", None)
+    return mission_clock(delegation).zone_at(moment) if delegation is not None else local_zone(thing)
+
+
 def moment_text(moment: datetime, zone: tzinfo) -> str:
     """ "Wed 13 May 09:30 KST, UTC+9": a moment as it reads where it happens."""
     local = moment.astimezone(zone)
@@ -298,7 +307,7 @@ class VersionedModelForm(forms.ModelForm):
 
     def _refusal(self, current, *, asks: bool) -> str:
         noun = staff_name(type(current))
-        local = current.updated_at.astimezone(local_zone(current))
+        local = current.updated_at.astimezone(_done_zone(current, current.updated_at))
         when = f"on {local:%a} {local.day} {local:%b} at {local:%H:%M} {zone_label(local)}"
         who, you = _last_saved_by(current)
         if who is None:

@@ -76,6 +76,7 @@ urlpatterns = [
     path("organisations/new/", d.OrganisationCreateView.as_view(), name="organisation-create"),
     path("organisations/<int:pk>/edit/", d.OrganisationUpdateView.as_view(), name="organisation-edit"),
     path("organisations/<int:pk>/delete/", d.OrganisationDeleteView.as_view(), name="organisation-delete"),
+    path("notices/", publishing_views.AllNoticesView.as_view(), name="notices"),
     path("cities/", i.CityListView.as_view(), name="city-list"),
     path("cities/new/", i.CityCreateView.as_view(), name="city-create"),
     path("cities/<int:pk>/edit/", i.CityUpdateView.as_view(), name="city-edit"),

@@ -15,9 +15,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
+from itinerary.schedule import with_city
 from itinerary.timezones import zone, zone_label
 
-KIND_ORDER = ("cancelled", "deleted", "added", "reinstated", "moved", "retimed", "place", "changed")
+KIND_ORDER = (
+    "cancelled", "deleted", "taken_off", "added", "reinstated", "moved", "retimed", "place", "changed",
+)  # fmt: skip
+# What the badge of a change says; a kind not here says itself.
+KIND_LABELS = {"taken_off": "taken off"}
 
 
 @dataclass(frozen=True)
@@ -58,10 +63,13 @@ class _Side:
 
     @property
     def place(self) -> str:
+        """ "LeEco Building, 105 Yaojiayuan Road, Chaoyang District, Beijing (乐视大厦, 北京市朝阳区…)":
+        the city once, and the venue and address in the local language that a driver reads."""
         if self.is_leg:
             return f"{self.start_city['name']} → {self.end_city['name']}"
-        parts = [self.row["venue"], self.row["address"], self.start_city["name"]]
-        return ", ".join(part for part in parts if part)
+        english = with_city(_joined(self.row["venue"], self.row["address"]), self.start_city["name"])
+        local = _joined(self.row.get("venue_local", ""), self.row.get("address_local", ""))
+        return f"{english} ({local})" if local else english
 
     @property
     def when(self) -> str:
@@ -93,6 +101,10 @@ class ItemChange:
     def starts_at(self) -> str:
         return (self.after or self.before).row["starts_at"]
 
+    @property
+    def label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
+
     def concerns(self, member_id: int) -> bool:
         return any(side is not None and side.attends(member_id) for side in (self.before, self.after))
 
@@ -103,8 +115,9 @@ class ItemChange:
         if not was and not now:
             return None
         if was and not now and self.kind not in ("cancelled", "deleted"):
+            # Taken off, not cancelled: the item still happens, for others.
             return ItemChange(
-                self.uid, "cancelled", self.title, self.before.when,
+                self.uid, "taken_off", self.title, self.before.when,
                 ("Taken off your schedule.",), self.before, self.after,
             )  # fmt: skip
         if now and not was and self.kind not in ("added", "reinstated"):
@@ -170,6 +183,10 @@ def _duration(minutes: int) -> str:
     return " ".join(part for part in (f"{hours} h" if hours else "", f"{rest} min" if rest else "") if part)
 
 
+def _joined(*parts: str) -> str:
+    return ", ".join(part for part in parts if part)
+
+
 def _names(ids, lookup: dict[int, dict], key: str) -> str:
     return ", ".join(sorted(lookup[pk][key] for pk in ids if pk in lookup))
 
@@ -195,14 +212,8 @@ def _differences(before: _Side, after: _Side) -> list[tuple[str, str]]:
         else:
             line = f"{'Lengthened' if minutes > 0 else 'Shortened'} by {_duration(minutes)}: now ends {ends}."
         found.append(("retimed", line))
-    if (
-        before.place != after.place
-        or old.get("venue_local") != new.get("venue_local")
-        or (old.get("address_local") != new.get("address_local"))
-    ):
-        local = new.get("address_local") or new.get("venue_local")
-        where = f"{after.place} ({local})" if local and not after.is_leg else after.place
-        found.append(("place", f"{'Route' if after.is_leg else 'Place'}: {before.place} → {where}."))
+    if before.place != after.place:
+        found.append(("place", f"{'Route' if after.is_leg else 'Place'}: {before.place} → {after.place}."))
     if after.is_leg:
         was_number = " ".join(part for part in (old["carrier"], old["number"]) if part)
         now_number = " ".join(part for part in (new["carrier"], new["number"]) if part)
@@ -266,13 +277,24 @@ def _stay_changes(before: dict | None, after: dict) -> list[StayChange]:
         return f"{cities.get(row['city_id'], 'a city')}{hotel}, {arrival:%a} {arrival.day} {arrival:%b} – " \
             f"{departure:%a} {departure.day} {departure:%b}"  # fmt: skip
 
+    def address(row: dict) -> str:
+        city = cities.get(row["city_id"], "")
+        english = with_city(row["hotel_address"], city) if row["hotel_address"] else ""
+        local = row["hotel_local_address"]
+        return f"{english} ({local})" if english and local else english or local or "none given"
+
     found = [StayChange("added", f"New stay: {nights(new[pk])}.") for pk in new if pk not in old]
     found += [StayChange("deleted", f"Stay removed: {nights(old[pk])}.") for pk in old if pk not in new]
     for pk in new.keys() & old.keys():
         compared = ("city_id", "arrival_date", "departure_date", "hotel_name", "hotel_address",
                     "hotel_local_address")  # fmt: skip
-        if any(old[pk][name] != new[pk][name] for name in compared):
-            found.append(StayChange("changed", f"Stay changed: {nights(old[pk])} → {nights(new[pk])}."))
+        if not any(old[pk][name] != new[pk][name] for name in compared):
+            continue
+        was, now = nights(old[pk]), nights(new[pk])
+        text = f"Stay changed: {was} → {now}." if was != now else f"Stay changed: {now}."
+        if address(old[pk]) != address(new[pk]):
+            text += f" Address: {address(old[pk])} → {address(new[pk])}."
+        found.append(StayChange("changed", text))
     return found
 
 

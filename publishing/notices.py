@@ -9,7 +9,8 @@ release; sending happens in a background task (publishing.tasks) and a failed se
 
 from __future__ import annotations
 
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -17,19 +18,23 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
+from delegations.models import Delegation, Member
 from publishing.changes import Changes, changes_between
 from publishing.models import Notice, Release
 
+# How a subject counts each kind of change: "1 moved", "2 new places".
 KIND_WORDS = {
-    "cancelled": "cancelled",
-    "deleted": "removed",
-    "added": "new",
-    "reinstated": "back on",
-    "moved": "moved",
-    "retimed": "new end time",
-    "place": "new place",
-    "changed": "changed",
+    "cancelled": lambda n: ngettext("%(n)d cancelled", "%(n)d cancelled", n),
+    "deleted": lambda n: ngettext("%(n)d removed", "%(n)d removed", n),
+    "taken_off": lambda n: ngettext("%(n)d taken off", "%(n)d taken off", n),
+    "added": lambda n: ngettext("%(n)d new", "%(n)d new", n),
+    "reinstated": lambda n: ngettext("%(n)d back on", "%(n)d back on", n),
+    "moved": lambda n: ngettext("%(n)d moved", "%(n)d moved", n),
+    "retimed": lambda n: ngettext("%(n)d new end time", "%(n)d new end times", n),
+    "place": lambda n: ngettext("%(n)d new place", "%(n)d new places", n),
+    "changed": lambda n: ngettext("%(n)d changed", "%(n)d changed", n),
 }
 RETRY_AFTER = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30))
 
@@ -51,11 +56,11 @@ def notices_schedule(release: Release) -> None:
 
 
 def subject_for(delegation_name: str, changes: Changes) -> str:
-    """ "Korea 2026: your schedule changed — 1 cancelled, 2 moved"."""
-    counts = changes.counts()
-    parts = [f"{count} {KIND_WORDS[kind]}" for kind, count in counts.items()]
+    """ "Korea 2026: your schedule changed — 1 taken off, 2 moved, 1 hotel change"."""
+    parts = [KIND_WORDS[kind](count) % {"n": count} for kind, count in changes.counts().items()]
     if changes.stays:
-        parts.append("hotel " + ("change" if len(changes.stays) == 1 else "changes"))
+        count = len(changes.stays)
+        parts.append(ngettext("%(n)d hotel change", "%(n)d hotel changes", count) % {"n": count})
     return f"{delegation_name}: your schedule changed — {', '.join(parts)}"
 
 
@@ -70,17 +75,48 @@ def _as_json(changes: Changes, note: str) -> dict:
     }
 
 
+def _since_last_notices(release: Release) -> tuple[Release | None, Changes]:
+    """The last release before `release` that had notices, and what changed since it."""
+    base = (
+        Release.objects.filter(delegation_id=release.delegation_id, noticed=True, number__lt=release.number)
+        .order_by("-number")
+        .first()
+    )
+    return base, changes_between(base.snapshot if base else None, release.snapshot)
+
+
+@dataclass(frozen=True)
+class Waiting:
+    """Notices of automatic releases, waiting for the edits to be quiet (notices_schedule)."""
+
+    release: Release  # the latest release: its notices will cover every release since the last ones
+    due: datetime  # when they go out if nothing else is saved meanwhile (with a worker running)
+    told: list[tuple[Member, str]]  # who will be told, and the subject they will read
+
+
+def notices_waiting(delegation: Delegation) -> Waiting | None:
+    """What notices are waiting for the quiet spell, or None when none are."""
+    release = delegation.releases.order_by("-number").first()
+    if release is None or release.noticed:
+        return None
+    _, changes = _since_last_notices(release)
+    told = []
+    for member in delegation.members.filter(is_active=True).order_by("full_name"):
+        mine = changes.for_member(member.pk)
+        if mine.items or mine.stays:
+            told.append((member, subject_for(delegation.name, mine)))
+    if not told:
+        return None
+    due = release.published_at + timedelta(minutes=settings.NOTICE_QUIET_MINUTES)
+    return Waiting(release, due, told)
+
+
 @transaction.atomic
 def notices_create(release: Release) -> list[Notice]:
     """One notice per member whose own itinerary changed since the last release with notices."""
     started = timezone.now()
     delegation = release.delegation
-    base = (
-        Release.objects.filter(delegation=delegation, noticed=True, number__lt=release.number)
-        .order_by("-number")
-        .first()
-    )
-    changes = changes_between(base.snapshot if base else None, release.snapshot)
+    base, changes = _since_last_notices(release)
     Release.objects.filter(delegation=delegation, number__lte=release.number, noticed=False).update(
         noticed=True
     )

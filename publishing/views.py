@@ -1,16 +1,19 @@
 """Staff pages of releases: publish what changed, the release history, and the notices sent."""
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import ListView, TemplateView
 
+from delegations.models import Delegation
 from delegations.scoping import DelegationScopedMixin
+from itinerary.mission_clock import mission_clock
 from publishing.changes import changes_between
 from publishing.models import Notice
-from publishing.notices import subject_for
+from publishing.notices import notices_waiting, subject_for
 from publishing.release import pending_changes, release_publish
 from publishing.tasks import send_notice
 
@@ -28,7 +31,11 @@ class PublishView(DelegationScopedMixin, TemplateView):
             if mine.items or mine.stays:
                 per_member.append((member, subject_for(self.delegation.name, mine), mine))
         return super().get_context_data(
-            changes=changes, per_member=per_member, latest=self.delegation.releases.first(), **kwargs
+            changes=changes,
+            per_member=per_member,
+            latest=self.delegation.releases.first(),
+            clock=mission_clock(self.delegation),
+            **kwargs,
         )
 
     def post(self, request, *args, **kwargs):
@@ -38,14 +45,11 @@ class PublishView(DelegationScopedMixin, TemplateView):
             messages.info(request, "Nothing to publish: delegates already see the current schedule.")
             return redirect("publish", self.delegation.slug)
         told = release.notices.count()
+        notified = ngettext("%(n)d member notified.", "%(n)d members notified.", told) % {"n": told}
         messages.success(
             request,
             f"Published update {release.number}. "
-            + (
-                f"{told} member{'s' if told != 1 else ''} notified."
-                if told
-                else "Nobody's own itinerary changed."
-            ),
+            + (notified if told else "Nobody's own itinerary changed."),
         )
         return redirect("release-list", self.delegation.slug)
 
@@ -72,6 +76,7 @@ class ReleaseListView(DelegationScopedMixin, TemplateView):
             comparison=self._comparison(releases),
             numbers=list(releases.values_list("number", flat=True)),
             more=max(0, releases.count() - self.shown),
+            clock=mission_clock(self.delegation),
             **kwargs,
         )
 
@@ -86,24 +91,88 @@ class ReleaseListView(DelegationScopedMixin, TemplateView):
         return a, b, changes_between(found[a].snapshot, found[b].snapshot)
 
 
+# Failed first (someone must act), then those still sending, then the rest; newest first in each.
+NOTICE_ORDER = (
+    Case(
+        When(status=Notice.Status.FAILED, then=Value(0)),
+        When(status=Notice.Status.PENDING, then=Value(1)),
+        default=Value(2),
+    ),
+    "-created_at",
+    "member__full_name",
+)
+
+
+def _with_times(notices) -> list:
+    """Each notice with `sent_text`: when it was sent, on its own mission's clock."""
+    clocks = {}
+    for notice in notices:
+        delegation = notice.release.delegation
+        if delegation.pk not in clocks:
+            clocks[delegation.pk] = mission_clock(delegation)
+        notice.sent_text = clocks[delegation.pk].text(notice.sent_at) if notice.sent_at else ""
+    return notices
+
+
+def _waiting(delegations) -> list[tuple]:
+    """(mission, its Waiting, when they are due on its clock) for each mission with notices waiting."""
+    rows = []
+    for delegation in delegations:
+        if found := notices_waiting(delegation):
+            rows.append((delegation, found, mission_clock(delegation).text(found.due)))
+    return rows
+
+
+def _counts(notices) -> dict[str, int]:
+    return dict(notices.values_list("status").annotate(n=Count("id")).order_by())
+
+
 class NoticeListView(DelegationScopedMixin, ListView):
+    """One mission's notices, failed first, and those waiting for the edits to be quiet."""
+
     template_name = "publishing/notice_list.html"
     paginate_by = 100
 
     def get_queryset(self):
         return (
             Notice.objects.filter(release__delegation=self.delegation)
-            .select_related("member", "release")
-            .order_by("-release__number", "member__full_name")
+            .select_related("member", "release__delegation")
+            .order_by(*NOTICE_ORDER)
         )
 
     def get_context_data(self, **kwargs):
-        counts = dict(
-            Notice.objects.filter(release__delegation=self.delegation)
-            .values_list("status")
-            .annotate(n=Count("id"))
+        context = super().get_context_data(**kwargs)
+        return {
+            **context,
+            "object_list": _with_times(context["object_list"]),
+            "counts": _counts(Notice.objects.filter(release__delegation=self.delegation)),
+            "waiting": _waiting([self.delegation]),
+        }
+
+
+class AllNoticesView(ListView):
+    """Notices of every mission the user staffs (all for a superuser), failed first."""
+
+    template_name = "publishing/notices_all.html"
+    paginate_by = 100
+
+    def get_queryset(self):
+        self.missions = Delegation.objects.visible_to(self.request.user)
+        return (
+            Notice.objects.filter(release__delegation__in=self.missions)
+            .select_related("member", "release__delegation")
+            .order_by(*NOTICE_ORDER)
         )
-        return super().get_context_data(counts=counts, statuses=Notice.Status, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        quiet = self.missions.filter(releases__noticed=False).distinct().order_by("name")
+        return {
+            **context,
+            "object_list": _with_times(context["object_list"]),
+            "counts": _counts(Notice.objects.filter(release__delegation__in=self.missions)),
+            "waiting": _waiting(quiet),
+        }
 
 
 class NoticeResendView(DelegationScopedMixin, View):

@@ -7,7 +7,7 @@ from functools import cached_property, lru_cache
 from itertools import pairwise
 
 from delegations.models import Member
-from itinerary.timezones import zone, zone_label
+from itinerary.mission_clock import snapshot_clock
 from publishing.changes import Changes, changes_between
 from publishing.models import Release
 
@@ -28,7 +28,7 @@ class ChangeLine:
 class ReleaseChanges:
     release: Release
     changes: Changes
-    when: str  # "Tue 25 Oct, 14:05 CST, UTC+8": where the delegation was when it was published
+    when: str  # "Tue 25 Oct 2016, 14:05 CST, UTC+8": where the delegation was when it was published
 
     @cached_property
     def lines(self) -> list[ChangeLine]:
@@ -56,16 +56,8 @@ class ReleaseChanges:
 
 
 def _published_when(release: Release) -> str:
-    """The time of publishing in the zone of the city the delegation was staying in, else its home's."""
-    cities = {row["id"]: row for row in release.snapshot["cities"]}
-    tz = zone(release.snapshot["delegation"]["home_timezone"])
-    for stay in release.snapshot["stays"]:
-        local = release.published_at.astimezone(zone(cities[stay["city_id"]]["timezone"]))
-        if stay["arrival_date"] <= local.date().isoformat() <= stay["departure_date"]:
-            tz = local.tzinfo
-            break
-    local = release.published_at.astimezone(tz)
-    return f"{local:%a} {local.day} {local:%b, %H:%M} {zone_label(local)}"
+    """When it was published, on the mission's clock: where the delegation was then, else at home."""
+    return snapshot_clock(release.snapshot).text(release.published_at)
 
 
 def recent_changes_for(member: Member) -> list[ReleaseChanges]:

@@ -39,7 +39,7 @@ def test_a_city_created_in_a_popup_hands_itself_back_to_the_picker(staff_client)
     content = response.content.decode()
     assert response.status_code == 200
     assert f'data-value="{city.pk}"' in content
-    assert 'data-field="id_city"' in content and 'data-timezone="Asia/Seoul"' in content
+    assert 'data-field="id_city"' in content and 'data-timezone="KST, UTC+9"' in content
     assert "/static/js/popup_done.js" in content
 
 

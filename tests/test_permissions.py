@@ -30,6 +30,7 @@ pytestmark = pytest.mark.django_db
 #   public  - no login needed; logout - POST only.
 GUARDS = {
     "dashboard": "own",
+    "notices": "own",  # every mission the user staffs: never another's (test_views)
     "healthz": "public",
     "login": "public",
     "logout": "logout",

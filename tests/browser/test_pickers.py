@@ -115,13 +115,13 @@ def test_a_city_missing_from_the_picker_is_added_in_a_small_window_and_chosen(pl
     with popup.expect_event("close"):  # listening before the click: the window may close at once
         popup.get_by_role("button", name="Save").click()
     # Chosen in the picker that asked, offered in the other one, and nothing typed was lost.
-    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · Asia/Seoul")
-    expect(page.locator("#id_arrives_at_helptext")).to_have_text("Local time in Busan: Asia/Seoul.")
+    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · KST, UTC+9")
+    expect(page.locator("#id_arrives_at_helptext")).to_have_text("Local time in Busan: KST, UTC+9.")
     expect(page.locator("#id_arrives_at")).to_have_value("2026-05-12T15:20")
     origin = page.locator("#id_origin-ts-control")
     origin.focus()
     origin.press_sequentially("Bus")
-    expect(page.locator("#id_origin-ts-dropdown .option")).to_have_text(["Busan (부산) · Asia/Seoul"])
+    expect(page.locator("#id_origin-ts-dropdown .option")).to_have_text(["Busan (부산) · KST, UTC+9"])
     assert City.objects.get(name="Busan").timezone == "Asia/Seoul"
     settle(page)
     assert violations == [] and popup_violations == []
@@ -134,8 +134,8 @@ def test_a_city_created_after_the_picker_stopped_waiting_is_still_chosen(planner
     busan = CityFactory(name="Busan", local_name="부산", country="South Korea", timezone="Asia/Seoul")
     page.evaluate(
         """([value]) => window.postMessage({type: "mission-planner:created", field: "id_destination",
-            value: String(value), label: "Busan (부산)", timezone: "Asia/Seoul"}, window.location.origin)""",
+            value: String(value), label: "Busan (부산)", timezone: "KST, UTC+9"}, window.location.origin)""",
         [busan.pk],
     )
-    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · Asia/Seoul")
+    expect(page.locator("#id_destination option:checked")).to_have_text("Busan (부산) · KST, UTC+9")
     expect(page.locator("#id_origin option:checked")).to_have_text("---------")  # offered there, not chosen

@@ -32,7 +32,12 @@ def _logged_in(browser, live_server, username: str):
 def test_a_refused_save_shows_their_change_and_keeps_theirs_or_mine_per_field(
     browser, live_server, screenshot
 ):
-    mission = DelegationFactory(slug="korea-2026", start_date=date(2026, 5, 10), end_date=date(2026, 5, 20))
+    mission = DelegationFactory(  # organised from Seoul: an edit made now reads on its clock, KST
+        slug="korea-2026",
+        start_date=date(2026, 5, 10),
+        end_date=date(2026, 5, 20),
+        home_timezone="Asia/Seoul",
+    )
     seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
     meeting = MeetingFactory(
         delegation=mission,

@@ -7,6 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import timezone
 
 from itinerary.board import ANCHOR, StaleItem, board_blocks, board_data, item_move
 from itinerary.conflicts import conflicts_by_entry, find_conflicts
@@ -171,6 +172,9 @@ def test_item_move_reads_the_new_time_in_the_meetings_city_and_bumps_sequence(de
 
 
 def test_item_move_refuses_a_stale_version_naming_who_changed_it(delegation, beijing):
+    today = timezone.localdate()  # the edit is made now, in Beijing: the mission's clock reads CST
+    StayFactory(delegation=delegation, city=beijing, arrival_date=today - timedelta(days=1),
+                departure_date=today + timedelta(days=1))  # fmt: skip
     meeting = MeetingFactory(delegation=delegation, city=beijing)
     version = meeting.updated_at.isoformat()
     meeting.title = "Renamed"
@@ -605,3 +609,22 @@ def test_board_move_takes_the_same_queries_at_any_size(
             counts.setdefault(move, []).append(len(queries))
     assert counts["first"][0] == counts["first"][1] and counts["next"][0] == counts["next"][1], counts
     assert counts["next"][0] < counts["first"][0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_board_move_with_automatic_publishing_answers_with_no_banner(client, staff, delegation, beijing):
+    """The move is published when its transaction commits: the answer is built after that, so it
+    does not offer to publish what delegates already see."""
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-25 10:00")
+    )
+    release_publish(delegation=delegation, notify=False)
+    type(delegation).objects.filter(pk=delegation.pk).update(publish_automatically=True)
+    moved = _post_move(
+        client, delegation, kind="meeting", pk=meeting.pk, version=meeting.updated_at.isoformat(),
+        start="2016-10-25T11:30", end="2016-10-25T12:30",
+    ).json()  # fmt: skip
+    latest = delegation.releases.order_by("-number").first()
+    assert (latest.number, latest.automatic) == (2, True)
+    assert latest.snapshot["items"][0]["starts_at"] == "2016-10-25T03:30:00+00:00"
+    assert moved["unpublished"] == ""

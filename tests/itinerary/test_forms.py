@@ -100,7 +100,7 @@ def test_editing_shows_the_stored_time_in_the_city_zone(delegation, sacramento):
     )  # fmt: skip
     form = MeetingForm(instance=meeting, delegation=delegation)
     assert 'value="2016-11-07T09:30"' in str(form["starts_at"])
-    assert "America/Los_Angeles" in form.fields["starts_at"].help_text
+    assert form.fields["starts_at"].help_text == "Local time in Sacramento: PST, UTC−8."  # 7 Nov: winter
 
 
 def test_end_before_start_is_a_form_error_not_a_crash(delegation, sacramento):
@@ -112,7 +112,7 @@ def test_end_before_start_is_a_form_error_not_a_crash(delegation, sacramento):
 def test_after_a_validation_error_the_hint_keeps_the_chosen_citys_zone(delegation, sacramento):
     form = meeting_form(delegation, sacramento, "2016-11-07T10:30", "2016-11-07T09:30")
     assert not form.is_valid()
-    assert form.fields["starts_at"].help_text == "Local time in Sacramento: America/Los_Angeles."
+    assert form.fields["starts_at"].help_text == "Local time in Sacramento: PST, UTC−8."
     assert 'value="2016-11-07T10:30"' in str(form["starts_at"])  # what was typed, not the stored value
 
 
@@ -176,3 +176,16 @@ def test_dates_at_the_ends_of_the_calendar_are_refused_not_a_crash(delegation, t
     form = meeting_form(delegation, CityFactory(), typed, typed)
     assert not form.is_valid()
     assert "between the years 1900 and 2200" in str(form.errors["starts_at"])
+
+
+def test_a_new_meetings_hints_say_the_zone_the_house_way_for_the_missions_dates(delegation, sacramento):
+    """No "America/Los_Angeles" where every page says "PDT, UTC−7": the mission (21 Oct – 10 Nov
+    2016) straddles the end of daylight saving, so both."""
+    beijing = CityFactory()
+    form = MeetingForm(delegation=delegation)
+    assert form.fields["starts_at"].help_text == "Local time in the city's zone."
+    assert form.fields["city"].label_from_instance(sacramento) == "Sacramento · PDT, UTC−7 or PST, UTC−8"
+    assert form.fields["city"].label_from_instance(beijing) == "Beijing (北京) · CST, UTC+8"
+    typed = meeting_form(delegation, beijing, "2016-10-25T10:30", "2016-10-25T09:30")
+    assert not typed.is_valid()
+    assert typed.fields["starts_at"].help_text == "Local time in Beijing: CST, UTC+8."

@@ -64,7 +64,8 @@ def test_a_deleted_meeting_can_be_restored_with_its_uid_attendees_and_a_higher_s
     tombstone = DeletedItem.objects.get(uid=uid)
     listing = client.get(reverse("deleted-items", args=[delegation.slug])).content.decode()
     assert "LeEco" in listing
-    assert re.search(r"deleted \w{3} \d+ \w{3} \d{4} \d\d:\d\d CST, UTC\+8 by planner", listing)  # Beijing's
+    # Deleted now, with the delegation at home: on the mission's clock, its home office's.
+    assert re.search(r"deleted \w{3} \d+ \w{3} \d{4}, \d\d:\d\d P[DS]T, UTC−[78] by planner", listing)
     record = Meeting.history.get(id=meeting.pk, history_type="-")
     response = client.post(reverse("item-restore", args=[delegation.slug, "meeting", record.history_id]))
     assert response.status_code == 302
@@ -241,7 +242,8 @@ def test_a_meeting_edited_twice_reads_in_local_time_with_labels_and_names(seoul_
         "Starts: Wed 13 May 10:00 KST, UTC+9 → 11:00 CST, UTC+8",
         "Ends: Wed 13 May 11:00 KST, UTC+9 → 12:00 CST, UTC+8",
     ]
-    assert second.when_text.endswith("CST, UTC+8")  # when, where the meeting now is
+    # When, on the mission's clock: made now, with the delegation at its home office (Pacific time).
+    assert re.fullmatch(r"\w{3} \d+ \w{3} \d{4}, \d\d:\d\d P[DS]T, UTC−[78]", second.when_text)
     history = client.get(url).content.decode().split('id="history"')[1]
     assert "Starts: Wed 13 May 09:30 KST, UTC+9 → 10:00 KST, UTC+9" in history
     assert "+00:00" not in history and " UTC<" not in history

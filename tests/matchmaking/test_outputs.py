@@ -200,6 +200,17 @@ def test_agenda_lists_the_buyers_meetings_in_time_order_with_labels_in_both_lang
     assert "Nanjing" not in html and "南京" not in html
 
 
+def test_agenda_names_the_city_once_after_an_address_that_ends_with_it(staff, b2b):
+    session = b2b["session"]
+    session.address = "1000 Middle Yan'an Road, Jing'an District, Shanghai"
+    session.save()
+    sync_session_meetings(session)
+    release_publish(delegation=session.delegation, notify=False)
+    html = unescape(staff.get(_agenda_url(b2b["pudong"])).content.decode())
+    assert "1000 Middle Yan'an Road, Jing'an District, Shanghai<" in html
+    assert "Shanghai, Shanghai" not in html
+
+
 def test_an_english_buyers_agenda_is_in_english_only(staff, b2b):
     hk = _buyer(b2b["session"], "Harbour Sourcing", "", contact="Jo Smith", contact_local="", language="en")
     PlacementFactory(session=b2b["session"], seller=b2b["solar"], buyer=hk, slot=5, table=2)

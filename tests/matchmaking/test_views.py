@@ -88,7 +88,7 @@ def test_the_edit_form_shows_the_rooms_clock_and_keeps_it(staff_client, session)
     response = staff_client.get(_url("b2b-session-edit", session))
     content = response.content.decode()
     assert 'value="14:00"' in content and 'value="17:00"' in content and 'value="2016-10-26"' in content
-    assert "Local time in Shanghai: Asia/Shanghai." in content
+    assert "Local time in Shanghai: CST, UTC+8." in content
     form = response.context["form"]
     data = {
         **_session_data(session.city, title="Renamed", ends_at="16:00"),
@@ -99,6 +99,22 @@ def test_the_edit_form_shows_the_rooms_clock_and_keeps_it(staff_client, session)
     session.refresh_from_db()
     assert session.title == "Renamed"
     assert session.local_end.strftime("%H:%M") == "16:00"
+
+
+def test_fewer_tables_say_in_words_which_meeting_came_off_the_grid(staff_client, session):
+    PlacementFactory(seller__session=session, slot=1, table=2)
+    PlacementFactory(seller__session=session, slot=1, table=9)
+    form = staff_client.get(_url("b2b-session-edit", session)).context["form"]
+    data = {
+        **_session_data(session.city, tables=5),
+        "version": form["version"].value(),
+        "opened": form["opened"].value(),
+    }
+    response = staff_client.post(_url("b2b-session-edit", session), data, follow=True)
+    assert _messages(response)[-1] == (
+        "1 meeting was in a slot or at a table that no longer exists and came off the grid: "
+        "it is listed with the unplaced requests."
+    )
 
 
 def test_a_time_the_clocks_skip_is_refused_with_the_forms_message(staff_client, delegation):
@@ -151,7 +167,7 @@ def test_deleting_a_session_says_what_goes_and_cancels_its_meetings(staff_client
     placement.refresh_from_db()
     meeting = placement.meeting
     page = staff_client.get(_url("b2b-session-delete", session)).content.decode()
-    assert "its 2 participants and 1 requests" in page and "its 1 meetings" in page
+    assert "its 2 participants and 1 request" in page and "its 1 meeting," in page
     response = staff_client.post(_url("b2b-session-delete", session))
     assert response["Location"] == reverse("b2b-session-list", args=[session.delegation.slug])
     assert not Session.objects.exists()

@@ -97,6 +97,57 @@ def test_a_venue_change_alone_is_a_place_change(delegation, beijing):
     assert change.lines == ("Place: Kerry Hotel, Beijing → China World Hotel, Beijing (建国门外大街1号).",)
 
 
+def test_a_change_of_the_local_venue_alone_is_a_place_change_shown_on_both_sides(delegation):
+    shanghai = CityFactory(name="Shanghai", local_name="上海")
+    meeting = MeetingFactory(
+        delegation=delegation, city=shanghai, venue="National Exhibition and Convention Center (Shanghai)",
+        venue_local="国家会展中心（上海）", address="333 Songze Avenue, Qingpu District, Shanghai",
+        address_local="上海市青浦区崧泽大道333号",
+    )  # fmt: skip
+    before = snap(delegation)
+    meeting.venue_local = "国家会展中心（上海）4.1号馆"
+    meeting.save()
+    change = only_change(before, snap(delegation))
+    assert change.kind == "place"
+    assert change.lines == (
+        "Place: National Exhibition and Convention Center (Shanghai), 333 Songze Avenue, Qingpu District, "
+        "Shanghai (国家会展中心（上海）, 上海市青浦区崧泽大道333号) → National Exhibition and Convention "
+        "Center (Shanghai), 333 Songze Avenue, Qingpu District, Shanghai (国家会展中心（上海）4.1号馆, "
+        "上海市青浦区崧泽大道333号).",
+    )
+
+
+def test_a_change_of_the_local_venue_reaches_the_members_notice(delegation, beijing):
+    member = MemberFactory(delegation=delegation)
+    meeting = MeetingFactory(
+        delegation=delegation, city=beijing, venue="LeEco Building", venue_local="乐视大厦",
+        address="105 Yaojiayuan Road, Chaoyang District, Beijing", address_local="北京市朝阳区姚家园路105号",
+    )  # fmt: skip
+    before = snap(delegation)
+    meeting.venue_local = "乐视全球总部"
+    meeting.save()
+    [change] = changes_between(before, snap(delegation)).for_member(member.pk).items
+    assert change.lines == (
+        "Place: LeEco Building, 105 Yaojiayuan Road, Chaoyang District, Beijing "
+        "(乐视大厦, 北京市朝阳区姚家园路105号) → LeEco Building, 105 Yaojiayuan Road, "
+        "Chaoyang District, Beijing (乐视全球总部, 北京市朝阳区姚家园路105号).",
+    )
+
+
+def test_an_address_that_ends_with_its_city_names_the_city_once(delegation):
+    shanghai = CityFactory(name="Shanghai", local_name="上海")
+    before = snap(delegation)
+    meeting_at(
+        delegation, shanghai, "2016-10-29 10:00", "2016-10-29 11:00", title="Expo",
+        venue="Shanghai Exhibition Center", address="1000 Middle Yan'an Road, Jing'an District, Shanghai",
+    )  # fmt: skip
+    change = only_change(before, snap(delegation))
+    assert change.lines == (
+        "New: Sat 29 Oct 10:00–11:00 CST, UTC+8, Shanghai Exhibition Center, 1000 Middle Yan'an Road, "
+        "Jing'an District, Shanghai.",
+    )
+
+
 def test_a_move_across_the_end_of_daylight_saving_shows_each_side_in_its_own_offset(delegation):
     sacramento = CityFactory(name="Sacramento", local_name="", country="United States",
                              timezone="America/Los_Angeles")  # fmt: skip
@@ -146,7 +197,7 @@ def test_members_hear_only_of_changes_to_their_own_itinerary(delegation, beijing
     changes = changes_between(before, snap(delegation))
     assert changes.items[0].lines == ("Attendees: added Park; removed Kim.",)
     [for_kim] = changes.for_member(kim.pk).items
-    assert (for_kim.kind, for_kim.lines) == ("cancelled", ("Taken off your schedule.",))
+    assert (for_kim.kind, for_kim.lines) == ("taken_off", ("Taken off your schedule.",))
     [for_park] = changes.for_member(park.pk).items
     assert for_park.kind == "added"
     assert changes.for_member(lee.pk).items[0].lines == ("Attendees: added Park; removed Kim.",)
@@ -172,6 +223,24 @@ def test_a_hotel_change_concerns_everyone(delegation, beijing):
     assert [change.text for change in changes.stays] == [
         "Stay changed: Beijing at Kerry Hotel, Fri 21 Oct – Mon 24 Oct → "
         "Beijing at China World Hotel, Fri 21 Oct – Mon 24 Oct."
+    ]
+
+
+def test_a_change_of_the_hotels_local_address_alone_is_said(delegation, beijing):
+    stay = StayFactory(
+        delegation=delegation, city=beijing, hotel_name="China World Hotel",
+        hotel_address="1 Jianguomenwai Avenue, Chaoyang District, Beijing",
+        hotel_local_address="建国门外大街1号",
+    )  # fmt: skip
+    member = MemberFactory(delegation=delegation)
+    before = snap(delegation)
+    stay.hotel_local_address = "北京市朝阳区建国门外大街1号"
+    stay.save()
+    changes = changes_between(before, snap(delegation)).for_member(member.pk)
+    assert [change.text for change in changes.stays] == [
+        "Stay changed: Beijing at China World Hotel, Fri 21 Oct – Mon 24 Oct. Address: 1 Jianguomenwai "
+        "Avenue, Chaoyang District, Beijing (建国门外大街1号) → 1 Jianguomenwai Avenue, Chaoyang District, "
+        "Beijing (北京市朝阳区建国门外大街1号)."
     ]
 
 

@@ -10,7 +10,15 @@ from itinerary.schedule import load_mission
 from publishing.models import Notice, Release
 from publishing.release import latest_release, pending_changes, release_publish
 from publishing.snapshot import snapshot_of
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, UserFactory, local
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    UserFactory,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -103,6 +111,45 @@ def test_a_cancellation_is_news_to_those_who_attended(publish, delegation, beiji
     publish(delegation=delegation)
     assert mail.outbox[0].subject.endswith("— 1 cancelled")
     assert kim.notices.get().changes["items"][0]["kind"] == "cancelled"
+
+
+def test_a_member_only_taken_off_a_meeting_is_told_so_not_that_it_was_cancelled(publish, delegation, beijing):
+    kim = MemberFactory(delegation=delegation, full_name="Kim", email="kim@example.org")
+    lee = MemberFactory(delegation=delegation, full_name="Lee")
+    meeting = MeetingFactory(delegation=delegation, city=beijing, title="Port visit")
+    meeting.attendees.set([kim, lee])
+    release_publish(delegation=delegation, notify=False)
+    meeting.attendees.set([lee])
+    publish(delegation=delegation)
+    [message] = mail.outbox
+    assert message.subject == "Korea 2026: your schedule changed — 1 taken off"
+    assert "Taken off your schedule." in message.body and "cancel" not in message.body.lower()
+
+
+def test_subjects_count_each_kind_in_words_with_plurals(publish, delegation, beijing):
+    kim = MemberFactory(delegation=delegation, email="kim@example.org")
+    shanghai = CityFactory(name="Shanghai", local_name="上海")
+    moved, elsewhere, other = (
+        MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, f"2016-10-2{day} 10:00"))
+        for day in (5, 6, 7)
+    )
+    stays = [
+        StayFactory(delegation=delegation, city=city, hotel_name="Kerry") for city in (beijing, shanghai)
+    ]
+    release_publish(delegation=delegation, notify=False)
+    moved.starts_at, moved.ends_at = local(beijing, "2016-10-25 11:00"), local(beijing, "2016-10-25 12:00")
+    moved.save()
+    for meeting in (elsewhere, other):
+        meeting.venue_local = "国家会展中心（上海）4.1号馆"
+        meeting.save()
+    for stay in stays:
+        stay.hotel_name = "Rosewood"
+        stay.save()
+    MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, "2016-10-28 10:00"))
+    publish(delegation=delegation)
+    assert kim.notices.get().subject == (
+        "Korea 2026: your schedule changed — 1 new, 1 moved, 2 new places, 2 hotel changes"
+    )
 
 
 def test_a_failed_send_is_recorded_and_tried_again(publish, delegation, beijing, settings, monkeypatch):

@@ -1,15 +1,26 @@
 """The staff pages of publishing: publish, the release history, and the notices table."""
 
+import re
 from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from itinerary.models import Meeting
 from publishing.models import Notice, Release
 from publishing.release import release_publish
-from tests.factories import CityFactory, DelegationFactory, MeetingFactory, MemberFactory, UserFactory, local
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    UserFactory,
+    local,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -201,3 +212,100 @@ def test_publishing_takes_the_same_number_of_queries_at_10_and_1000_meetings(
             release_publish(delegation=delegation, note="Changes")
         counts[size] = len(captured)
     assert counts[10] == counts[1000]
+
+
+def test_publish_releases_notices_history_and_what_changed_read_one_clock(
+    staff_client, delegation, published, django_capture_on_commit_callbacks
+):
+    """An edit, the release that published it and the notice it sent, all made now with the
+    delegation staying in Seoul: every page says when in Seoul's clock, labelled, never bare UTC."""
+    seoul = CityFactory(name="Seoul", local_name="서울", country="South Korea", timezone="Asia/Seoul")
+    today = timezone.localdate()
+    StayFactory(delegation=delegation, city=seoul, arrival_date=today - timedelta(days=1),
+                departure_date=today + timedelta(days=1))  # fmt: skip
+    meeting = published["meeting"]
+    edit = reverse("meeting-edit", args=[delegation.slug, meeting.pk])
+    form = staff_client.get(edit).context["form"]
+    data = {name: form[name].value() for name in form.fields if form[name].value() is not None}
+    saved = staff_client.post(edit, {**data, "starts_at": "2016-10-25T15:30", "ends_at": "2016-10-25T16:30"})
+    assert saved.status_code == 302
+    with django_capture_on_commit_callbacks(execute=True):
+        staff_client.post(reverse("publish", args=[delegation.slug]))
+    release = Release.objects.get(delegation=delegation, number=2)
+    notice = Notice.objects.get(release=release, member=published["kim"])
+    kst = r"\w{3} \d+ \w{3} \d{4}, \d\d:\d\d KST, UTC\+9"
+    pages = {
+        "publish": staff_client.get(reverse("publish", args=[delegation.slug])),
+        "releases": staff_client.get(reverse("release-list", args=[delegation.slug])),
+        "notices": staff_client.get(reverse("notice-list", args=[delegation.slug])),
+        "history": staff_client.get(edit),
+        "what changed": staff_client.get(reverse("delegate-page", args=[published["kim"].feed_token])),
+    }
+    for name, response in pages.items():
+        content = response.content.decode()
+        assert re.search(kst, content), name
+        assert not re.search(r"\d\d:\d\d UTC\b", content), name
+    assert f"published {_seoul(release.published_at)}" in pages["publish"].content.decode()
+    assert _seoul(notice.sent_at) in pages["notices"].content.decode()
+
+
+def _seoul(moment):
+    local = moment.astimezone(ZoneInfo("Asia/Seoul"))
+    return f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} KST, UTC+9"
+
+
+def test_all_notices_of_ones_missions_are_on_one_page_failed_first(staff_client, delegation, published):
+    other = DelegationFactory(name="Japan 2017", slug="japan-2017")
+    other.staff.add(UserFactory(username="someone-else"))
+    mine_too = DelegationFactory(name="Taiwan 2018", slug="taiwan-2018")
+    mine_too.staff.add(published["kim"].delegation.staff.get())
+    release = Release.objects.get(delegation=delegation)
+    Notice.objects.create(
+        release=release, member=published["kim"], subject="Korea: 1 moved", changes={},
+        status=Notice.Status.SENT, sent_at=datetime(2016, 10, 25, 6, 5, tzinfo=UTC),
+    )  # fmt: skip
+    Notice.objects.create(
+        release=release_publish(delegation=mine_too, notify=False),
+        member=MemberFactory(delegation=mine_too, full_name="Wu"), subject="Taiwan: 1 new", changes={},
+        status=Notice.Status.FAILED, last_error="SMTPRecipientsRefused: no such mailbox",
+    )  # fmt: skip
+    Notice.objects.create(
+        release=release_publish(delegation=other, notify=False),
+        member=MemberFactory(delegation=other, full_name="Sato"), subject="Japan: 1 new", changes={},
+    )  # fmt: skip
+    response = staff_client.get("/notices/")
+    assert response.status_code == 200
+    rows = re.findall(r'<tr data-status="(\w+)">(.*?)</tr>', response.content.decode(), re.S)
+    assert [status for status, _ in rows] == ["failed", "sent"]
+    assert "Taiwan 2018" in rows[0][1] and "no such mailbox" in rows[0][1]
+    # Sent at 06:05 UTC, the delegation at home (no stay that day): the home office's clock.
+    assert "Korea 2026" in rows[1][1] and "Mon 24 Oct 2016, 23:05 PDT, UTC−7" in rows[1][1]
+    assert "Japan" not in response.content.decode()  # not one of theirs
+
+
+def test_notices_waiting_for_the_quiet_spell_are_shown_with_when_they_go_out(
+    staff_client, delegation, published, settings, django_capture_on_commit_callbacks
+):
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+    type(delegation).objects.filter(pk=delegation.pk).update(publish_automatically=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        _move(published["meeting"], "15:30")
+    release = Release.objects.get(delegation=delegation, number=2)
+    assert (release.automatic, release.noticed, release.notices.count()) == (True, False, 0)
+    local = (release.published_at + timedelta(minutes=settings.NOTICE_QUIET_MINUTES)).astimezone(
+        ZoneInfo("America/Los_Angeles")
+    )
+    due = f"{local:%a} {local.day} {local:%b %Y}, {local:%H:%M} P"  # the home office's clock, PDT or PST
+    for url in (reverse("notice-list", args=[delegation.slug]), "/notices/"):
+        content = staff_client.get(url).content.decode()
+        waiting = content[content.index('id="notices-waiting"') :]
+        assert "2 notices for update 2, going out at " + due in waiting, url
+        assert "Kim</strong> · Korea 2026: your schedule changed — 1 moved" in waiting
+        assert "Park</strong>" in waiting and "Lee</strong>" not in waiting
+    overview = staff_client.get(reverse("delegation-overview", args=[delegation.slug])).content.decode()
+    assert (
+        "Publishing automatically:" in overview
+        and "notices go out once edits have been quiet for 5" in overview
+    )
+    assert "2 notices waiting, going out at " + due in overview
+    assert 'id="unpublished"' not in overview  # the move is published: nothing to review

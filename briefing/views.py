@@ -1,8 +1,9 @@
 """The briefing book's pages: a PDF and the same template as a print view in the browser.
 
 Each is built once per state of what it shows and then served from the cache: a delegate's book per
-release (publishing.released's stamp), the staff book per feed stamp of the working copy, which moves
-with every edit (itinerary.feed_stamps) and per latest release, which its footer names.
+release (publishing.released's stamp), the staff book per stamp of the working copy, which changes
+with every edit (its row versions, itinerary.mission_cache) and per latest release, which its
+footer names.
 """
 
 from __future__ import annotations
@@ -18,9 +19,9 @@ from django.views.decorators.http import require_safe
 
 from briefing.book import Edition, compose_book
 from briefing.pdf import html_to_pdf, stylesheet_urls
-from delegations.models import Member
+from delegations.models import Delegation, Member
 from delegations.scoping import DelegationScopedMixin
-from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
+from itinerary.mission_cache import cached_body, mission_stamp
 from itinerary.schedule import load_mission
 from publishing.delegate_views import NO_REFERRER, no_such_page
 from publishing.models import Release
@@ -82,7 +83,7 @@ def delegate_book(request, token: str, as_pdf: bool = True):
 
     variant = f"briefing-{BOOK_FORMAT}-{paper}-{'pdf' if as_pdf else 'html'}"
     response = _respond(
-        cached_body(stamp, build, variant=variant), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
+        cached_body(stamp.cache_key(variant), build), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
     )
     response["Referrer-Policy"] = NO_REFERRER  # the token must not leave in a Referer
     return response
@@ -108,10 +109,11 @@ class StaffBookView(DelegationScopedMixin, View):
             .values_list("number", "published_at")
             .first()
         )
-        stamp: FeedStamp = delegation_feed_stamp(delegation.feed_token)
+        stamp = mission_stamp(delegation)
 
         def build() -> bytes:
-            mission = load_mission(delegation)
+            # The delegation read again after the stamp: this request's copy may be older than it.
+            mission = load_mission(Delegation.objects.select_related("organiser").get(pk=delegation.pk))
             member = None
             if member_id:
                 member = mission.members_by_id.get(int(member_id))
@@ -126,7 +128,7 @@ class StaffBookView(DelegationScopedMixin, View):
             repr(("staff-briefing", BOOK_FORMAT, paper, self.as_pdf, member_id, latest)).encode()
         ).hexdigest()[:24]
         return _respond(
-            cached_body(stamp, build, variant=variant),
+            cached_body(f"{variant}:{stamp}", build),
             as_pdf=self.as_pdf,
             filename=f"{delegation.slug}-briefing.pdf",
         )

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from delegations.models import Delegation
 from delegations.tokens import token_digest
-from itinerary.feed_stamps import FEED_FORMAT, as_datetime
 from itinerary.schedule import Mission
 from publishing.models import Release
 from publishing.snapshot import mission_from_snapshot
+
+FEED_FORMAT = "5"  # bump when the code changes what a feed looks like
 
 _LATEST = (
     "LEFT JOIN publishing_release r ON r.id = "
@@ -35,6 +37,16 @@ class ReleasedStamp:
     release_id: int | None  # None: nothing published yet
     etag: str  # quoted, ready for the header
     last_modified: datetime
+
+    def cache_key(self, variant: str = "ics") -> str:
+        """Where `variant` (the feed; a page, a book) of this release is kept once built."""
+        return f"{variant}:{self.etag.strip(chr(34))}"
+
+
+def as_datetime(value) -> datetime:
+    """Raw SQL gives aware datetimes on PostgreSQL and naive UTC ones or text on SQLite."""
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _stamp(kind: str, token: str, row: tuple, member_id: int | None) -> ReleasedStamp:

@@ -124,7 +124,7 @@ def test_the_dashboard_costs_the_same_for_one_mission_as_for_a_hundred(
     TravelLegFactory(delegation=current)
 
     built.clear()
-    with django_assert_max_num_queries(14) as one:
+    with django_assert_max_num_queries(16) as one:
         assert "Under way" in client.get("/").content.decode()
     built_for_one = sum(built.values())
 

@@ -28,6 +28,7 @@ from itinerary.models import Meeting, Stay
 from itinerary.schedule import load_missions
 
 ARCHIVE_PAGE_SIZE = 20
+LATEST_PAST_SHOWN = 5
 
 
 def _per_delegation(model, aggregate):
@@ -70,13 +71,9 @@ def _routes(delegation_ids: list[int]) -> dict[int, list[str]]:
     return {pk: list(cities) for pk, cities in routes.items()}
 
 
-def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]:
-    """One page of the missions over before `today`, newest first, with counts and cities."""
-    past = _with_counts(delegations.filter(end_date__lt=today).order_by("-start_date", "name", "pk"))
-    page = Paginator(past, ARCHIVE_PAGE_SIZE).get_page(number)
-    shown = list(page.object_list)
+def _past_rows(shown: list) -> list[dict]:
     routes = _routes([delegation.pk for delegation in shown])
-    rows = [
+    return [
         {
             "delegation": delegation,
             "cities": routes[delegation.pk],
@@ -85,7 +82,22 @@ def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]
         }
         for delegation in shown
     ]
-    return page, rows
+
+
+def _past(delegations, today: date):
+    return _with_counts(delegations.filter(end_date__lt=today).order_by("-start_date", "name", "pk"))
+
+
+def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]:
+    """One page of the missions over before `today`, newest first, with counts and cities."""
+    page = Paginator(_past(delegations, today), ARCHIVE_PAGE_SIZE).get_page(number)
+    return page, _past_rows(list(page.object_list))
+
+
+def latest_past(delegations, *, today: date) -> list[dict]:
+    """The few latest missions over before `today`: what the first page shows when none is current
+    or upcoming (the demo's missions are years past), so a newcomer sees the missions there are."""
+    return _past_rows(list(_past(delegations, today)[:LATEST_PAST_SHOWN]))
 
 
 def missions_ahead(delegations, *, today: date) -> list[dict]:

@@ -170,6 +170,28 @@ def test_past_missions_are_in_a_paged_archive_not_on_the_first_page(client, plan
     assert client.get(f"{ARCHIVE}&page=99").context["page"].number == 2
 
 
+def test_with_nothing_ahead_the_first_page_shows_the_latest_past_missions(client, planner):
+    """Found by a newcomer: the demo's missions are years past and the first page was empty."""
+    _missions(
+        planner, [TODAY - timedelta(days=30 * n) for n in range(1, 8)], prefix="Past mission", meetings=0
+    )
+    first = client.get("/").content.decode()
+    assert "No current or upcoming missions. The latest past ones are below." in first
+    assert re.findall(r">(Past mission \d+)</a>", first) == [f"Past mission {n:03d}" for n in range(5)]
+    assert "conflict" not in first.lower()  # worked out for missions ahead only
+    assert f'href="{ARCHIVE}">7 past missions</a>' in first
+
+
+def test_the_demo_opens_on_its_missions(client):
+    from itinerary.demo_missions import load_demo_missions
+
+    demo = load_demo_missions()
+    client.force_login(UserFactory(username="newcomer", is_superuser=True))
+    first = client.get("/").content.decode()
+    for delegation in demo:
+        assert f'href="{reverse("delegation-overview", args=[delegation.slug])}"' in first
+
+
 def _buffer_mission(planner):
     """A current mission with one conflict: 15 minutes between two venues, the buffer being 30."""
     beijing = CityFactory()

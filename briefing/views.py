@@ -14,6 +14,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.views import View
 from django.views.decorators.http import require_safe
 
@@ -27,7 +28,7 @@ from publishing.delegate_views import NO_REFERRER, no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
 
-BOOK_FORMAT = "1"  # bump when the code changes what a book looks like
+BOOK_FORMAT = "2"  # bump when the code changes what a book looks like
 
 
 def _paper(request) -> str:
@@ -45,6 +46,14 @@ def _render(book, *, paper: str, as_pdf: bool) -> bytes:
         },
     )
     return html_to_pdf(html) if as_pdf else html.encode()
+
+
+def book_filename(slug: str, member_name: str | None = None, member_id: int | None = None) -> str:
+    """briefing-<mission>.pdf, or briefing-<mission>-<member>.pdf: each member's book its own name
+    (ASCII for every browser's Save dialog; a name with no Latin letters gives the member's number)."""
+    if member_name is None:
+        return f"briefing-{slug}.pdf"
+    return f"briefing-{slug}-{slugify(member_name) or f'member-{member_id}'}.pdf"
 
 
 def _respond(body: bytes, *, as_pdf: bool, filename: str) -> HttpResponse:
@@ -83,7 +92,9 @@ def delegate_book(request, token: str, as_pdf: bool = True):
 
     variant = f"briefing-{BOOK_FORMAT}-{paper}-{'pdf' if as_pdf else 'html'}"
     response = _respond(
-        cached_body(stamp.cache_key(variant), build), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
+        cached_body(stamp.cache_key(variant), build),
+        as_pdf=as_pdf,
+        filename=book_filename(stamp.slug, stamp.member_name, stamp.member_id),
     )
     response["Referrer-Policy"] = NO_REFERRER  # the token must not leave in a Referer
     return response
@@ -103,6 +114,15 @@ class StaffBookView(DelegationScopedMixin, View):
         member_id = request.GET.get("member", "")
         if member_id and not member_id.isdigit():
             raise Http404("No such member.")
+        member_name = None
+        if member_id:
+            member_name = (
+                Member.objects.filter(pk=member_id, delegation=delegation)
+                .values_list("full_name", flat=True)
+                .first()
+            )
+            if member_name is None:
+                raise Http404("No such member.")
         latest = (
             Release.objects.filter(delegation=delegation)
             .order_by("-number")
@@ -130,7 +150,7 @@ class StaffBookView(DelegationScopedMixin, View):
         return _respond(
             cached_body(f"{variant}:{stamp}", build),
             as_pdf=self.as_pdf,
-            filename=f"{delegation.slug}-briefing.pdf",
+            filename=book_filename(delegation.slug, member_name, member_id and int(member_id)),
         )
 
 

@@ -268,3 +268,21 @@ def test_days_with_nothing_planned_share_a_page(client):
     assert page_of("Friday21October2016") == page_of("Sunday23October2016") == 2
     assert page_of("Monday24October2016") == 3  # the meeting
     assert page_of("Tuesday25October2016") == page_of("Thursday27October2016") == 3
+
+
+def test_a_server_process_imports_weasyprint_and_its_fonts_before_its_first_book():
+    """The first book of a fresh process once paid for the import and the fonts (seconds)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, threading, missionplanner.wsgi\n"
+        "[t.join(60) for t in threading.enumerate() if t.name == 'weasyprint-warm-up']\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parent.parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "True"

@@ -219,7 +219,7 @@ def _briefing_in_child(kind: str, target: str, repeat: int) -> dict:
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
-BRIEFING_PAIRS = 5  # cold books and floors, taken in turn
+BRIEFING_PAIRS = 5  # cold books and floors, taken in turn (fewer with a smaller --fast-repeat)
 
 
 def _weasyprint_alone(html: str) -> bytes:
@@ -258,7 +258,7 @@ def briefing_child(args) -> None:
         # Cold cache in a process that has printed before (fonts loaded), as a server's would be;
         # each run followed by its floor, so that both see the same load on the machine.
         books, floors = [], []
-        for _ in range(BRIEFING_PAIRS):
+        for _ in range(min(BRIEFING_PAIRS, args.fast_repeat)):
             books.append(median_ms(lambda: client.get(url), 1, before=cache.clear))
             floors.append(median_ms(lambda: _weasyprint_alone(printed[-1]), 1))
         cold_ms, floor_ms = statistics.median(books), statistics.median(floors)

@@ -1,8 +1,9 @@
 """The briefing book's pages: a PDF and the same template as a print view in the browser.
 
 Each is built once per state of what it shows and then served from the cache: a delegate's book per
-release (publishing.released's stamp), the staff book per feed stamp of the working copy, which moves
-with every edit (itinerary.feed_stamps) and per latest release, which its footer names.
+release (publishing.released's stamp), the staff book per stamp of the working copy, which changes
+with every edit (its row versions, itinerary.mission_cache) and per latest release, which its
+footer names.
 """
 
 from __future__ import annotations
@@ -13,20 +14,21 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
+from django.utils.text import slugify
 from django.views import View
 from django.views.decorators.http import require_safe
 
 from briefing.book import Edition, compose_book
 from briefing.pdf import html_to_pdf, stylesheet_urls
-from delegations.models import Member
+from delegations.models import Delegation, Member
 from delegations.scoping import DelegationScopedMixin
-from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
+from itinerary.mission_cache import cached_body, mission_stamp
 from itinerary.schedule import load_mission
 from publishing.delegate_views import no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
 
-BOOK_FORMAT = "1"  # bump when the code changes what a book looks like
+BOOK_FORMAT = "2"  # bump when the code changes what a book looks like
 
 
 def _paper(request) -> str:
@@ -44,6 +46,14 @@ def _render(book, *, paper: str, as_pdf: bool) -> bytes:
         },
     )
     return html_to_pdf(html) if as_pdf else html.encode()
+
+
+def book_filename(slug: str, member_name: str | None = None, member_id: int | None = None) -> str:
+    """briefing-<mission>.pdf, or briefing-<mission>-<member>.pdf: each member's book its own name
+    (ASCII for every browser's Save dialog; a name with no Latin letters gives the member's number)."""
+    if member_name is None:
+        return f"briefing-{slug}.pdf"
+    return f"briefing-{slug}-{slugify(member_name) or f'member-{member_id}'}.pdf"
 
 
 def _respond(body: bytes, *, as_pdf: bool, filename: str) -> HttpResponse:
@@ -82,7 +92,9 @@ def delegate_book(request, token: str, as_pdf: bool = True):
 
     variant = f"briefing-{BOOK_FORMAT}-{paper}-{'pdf' if as_pdf else 'html'}"
     return _respond(
-        cached_body(stamp, build, variant=variant), as_pdf=as_pdf, filename=f"{stamp.slug}-briefing.pdf"
+        cached_body(stamp.cache_key(variant), build),
+        as_pdf=as_pdf,
+        filename=book_filename(stamp.slug, stamp.member_name, stamp.member_id),
     )
 
 
@@ -100,16 +112,26 @@ class StaffBookView(DelegationScopedMixin, View):
         member_id = request.GET.get("member", "")
         if member_id and not member_id.isdigit():
             raise Http404("No such member.")
+        member_name = None
+        if member_id:
+            member_name = (
+                Member.objects.filter(pk=member_id, delegation=delegation)
+                .values_list("full_name", flat=True)
+                .first()
+            )
+            if member_name is None:
+                raise Http404("No such member.")
         latest = (
             Release.objects.filter(delegation=delegation)
             .order_by("-number")
             .values_list("number", "published_at")
             .first()
         )
-        stamp: FeedStamp = delegation_feed_stamp(delegation.feed_token)
+        stamp = mission_stamp(delegation)
 
         def build() -> bytes:
-            mission = load_mission(delegation)
+            # The delegation read again after the stamp: this request's copy may be older than it.
+            mission = load_mission(Delegation.objects.select_related("organiser").get(pk=delegation.pk))
             member = None
             if member_id:
                 member = mission.members_by_id.get(int(member_id))
@@ -124,9 +146,9 @@ class StaffBookView(DelegationScopedMixin, View):
             repr(("staff-briefing", BOOK_FORMAT, paper, self.as_pdf, member_id, latest)).encode()
         ).hexdigest()[:24]
         return _respond(
-            cached_body(stamp, build, variant=variant),
+            cached_body(f"{variant}:{stamp}", build),
             as_pdf=self.as_pdf,
-            filename=f"{delegation.slug}-briefing.pdf",
+            filename=book_filename(delegation.slug, member_name, member_id and int(member_id)),
         )
 
 

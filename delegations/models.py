@@ -52,7 +52,7 @@ class Organisation(models.Model):
     country = models.CharField(max_length=100, blank=True)
     website = WebsiteField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # feed stamps read MAX() of it
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # its row version (mission_cache.py)
 
     class Meta:
         ordering = ["name"]

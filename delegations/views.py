@@ -45,7 +45,8 @@ class DashboardView(TemplateView):
             )
         rows = dashboard.missions_ahead(visible, today=today)
         past_count = visible.filter(end_date__lt=today).count()
-        return super().get_context_data(rows=rows, past_count=past_count, **kwargs)
+        latest_past = dashboard.latest_past(visible, today=today) if not rows and past_count else []
+        return super().get_context_data(rows=rows, past_count=past_count, latest_past=latest_past, **kwargs)
 
 
 class DelegationOverviewView(DelegationScopedMixin, TemplateView):

@@ -20,9 +20,8 @@ from django.urls import reverse
 
 from delegations.models import Delegation
 from itinerary.conflicts import Conflict, conflicts_by_entry, find_conflicts
-from itinerary.feed_stamps import cached_body, delegation_feed_stamp
 from itinerary.forms import arrival_before_departure
-from itinerary.mission_cache import current_mission
+from itinerary.mission_cache import cached_body, current_mission, mission_stamp
 from itinerary.mission_clock import mission_clock
 from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import Day, Entry, Mission, compose_days, load_mission
@@ -155,13 +154,16 @@ def conflict_messages(conflicts: list[Conflict]) -> dict[str, list[str]]:
 def board_json(delegation: Delegation) -> bytes:
     """The board's data as JSON, built once per change of the working copy.
 
-    Cached under the stamp that the working copy's feed uses (one indexed query): every save of a
-    meeting, leg, stay, member, city or organisation moves it, so equal stamps mean equal boards.
+    Cached under the mission's stamp (its row versions, mission_cache.py): every save of a meeting,
+    leg, stay, member, city or organisation it uses changes it, in whatever order the saves commit.
     """
-    stamp = delegation_feed_stamp(delegation.feed_token)
+    key = f"{BOARD_FORMAT}:{mission_stamp(delegation)}"
     # A whole load rather than this process's kept mission (mission_cache.py): the board's first
-    # request costs the same queries and time in every process, whatever ran there before.
-    return cached_body(stamp, lambda: json.dumps(board_data(load_mission(delegation))).encode(), BOARD_FORMAT)
+    # request costs the same queries and time in every process, whatever ran there before. The
+    # delegation is read again after the stamp: the caller's copy may be older than it.
+    return cached_body(
+        key, lambda: json.dumps(board_data(load_mission(Delegation.objects.get(pk=delegation.pk)))).encode()
+    )
 
 
 def board_data(mission: Mission) -> dict:

@@ -1,23 +1,32 @@
-"""A loaded mission kept in this process, used only while no row it was read from has changed.
+"""How staff outputs know that a mission changed: its *row versions*. Also a loaded mission kept in
+this process, used only while no row it was read from has changed.
 
-A board move answers with the conflicts of the whole mission: conflicts.py follows each member from
-item to item across days (a missing leg can span a week), so no window of days around the moved item
-gives the same findings. Loading a 1,000-meeting mission costs ~50 ms, nearly all of it building
-model instances; reading which rows changed costs two narrow queries and a few milliseconds.
-
-So a mission is kept with the *row versions* it was read from: the id and `updated_at` of every row
-`load_mission` reads (the delegation; its meetings, legs, stays and members; the cities and
-organisations they use) and every link it reads (attendees, counterparts), as the database returns
-them, no model built. Every save moves its row's `updated_at` (auto_now, and the feed-history
-touches set it too): the stale-edit checks of the forms and of the board already rest on that. So
-equal versions mean equal rows, and the kept mission is exactly what `load_mission` would read now.
+A mission's row versions are the id and `updated_at` of every row `load_mission` reads (the
+delegation; its meetings, legs, stays and members; the cities and organisations they and the
+organiser use) and every link it reads (attendees, counterparts), as the database returns them, no
+model built: two narrow queries for one mission or many. Every save moves its row's `updated_at`
+(auto_now, and the feed-history touches set it too): the stale-edit checks of the forms and of the
+board already rest on that. So equal versions mean equal rows. Their digest, `mission_stamp`, keys
+every cached output of the working copy: the board's data, the "not yet published" count, the staff
+book and the dashboard's conflict count (tests/feeds/test_stamps.py changes every field of every
+model and checks that the stamp moves).
 
 Why each row's version rather than one revision number or a MAX() of the versions: a MAX() misses a
 transaction that commits after a later one (its `updated_at` is older than the maximum already
 seen), and a per-delegation counter would need every writer to bump it in its own transaction
 (holding a lock on the delegation row that imports and forms would then take in different orders)
 or after its commit (a process that dies in between leaves a stale mission in every other process).
-Versions read from the rows themselves need neither.
+Versions read from the rows themselves need neither (tests/test_postgresql.py commits two edits
+out of order and checks every cached output). They are read before what is built from them, so
+what is kept under a stamp is never older than the stamp: a row changed in between has a newer
+version by the next read, hence a new key.
+
+A board move answers with the conflicts of the whole mission: conflicts.py follows each member from
+item to item across days (a missing leg can span a week), so no window of days around the moved item
+gives the same findings. Loading a 1,000-meeting mission costs ~50 ms, nearly all of it building
+model instances; reading which rows changed costs two narrow queries and a few milliseconds. So
+`current_mission` keeps a mission with the versions it was read from, and equal versions mean the
+kept mission is exactly what `load_mission` would read now.
 
 When only some meetings or legs changed (a move; someone's edit of another item), those are read
 again and their entries rebuilt, keeping attendees and counterparts (the links are unchanged);
@@ -28,11 +37,13 @@ a row changed in between has a newer version by the next read and is read again 
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import cache
 
+from django.core.cache import cache as django_cache
 from django.db import connection
 
 from delegations.models import Delegation, Member, Organisation
@@ -40,6 +51,7 @@ from itinerary.models import City, Meeting, MeetingCounterpart, Stay, TravelLeg
 from itinerary.schedule import Entry, Mission, load_mission
 
 KEPT_MISSIONS = 16  # a few missions a process: each 1,000-meeting mission is a few megabytes
+CACHE_SECONDS = 24 * 3600  # of a built output: a new stamp is a new key, so only memory bounds it
 
 
 @dataclass(frozen=True)
@@ -60,6 +72,11 @@ class RowVersions:
                 changed[key[0]].add(key[1])
         return changed
 
+    def digest(self) -> str:
+        """The same for equal versions in any process (no hash randomisation: sorted, then sha256)."""
+        text = repr((sorted(self.rows.items()), sorted(self.links)))
+        return hashlib.sha256(text.encode()).hexdigest()[:32]
+
 
 @dataclass(frozen=True)
 class _Kept:
@@ -79,55 +96,102 @@ def _column(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
 
 
+def _placeholders(count: int) -> str:
+    return ", ".join(f"%(d{n})s" for n in range(count))
+
+
 @cache
-def _rows_sql() -> str:
+def _rows_sql(count: int) -> str:
+    """Every row a mission's outputs read, with its version, for `count` missions (first column)."""
     meeting, leg, stay, member = _table(Meeting), _table(TravelLeg), _table(Stay), _table(Member)
-    counterpart = _table(MeetingCounterpart)
+    counterpart, ids = _table(MeetingCounterpart), _placeholders(count)
     return f"""
-        SELECT 'delegation', id, CAST(updated_at AS TEXT) FROM {_table(Delegation)} WHERE id = %(d)s
-        UNION ALL SELECT 'meeting', id, CAST(updated_at AS TEXT) FROM {meeting} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'leg', id, CAST(updated_at AS TEXT) FROM {leg} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'stay', id, CAST(updated_at AS TEXT) FROM {stay} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'member', id, CAST(updated_at AS TEXT) FROM {member} WHERE delegation_id = %(d)s
-        UNION ALL SELECT 'city', id, CAST(updated_at AS TEXT) FROM {_table(City)} WHERE id IN (
-            SELECT city_id FROM {meeting} WHERE delegation_id = %(d)s
-            UNION SELECT origin_id FROM {leg} WHERE delegation_id = %(d)s
-            UNION SELECT destination_id FROM {leg} WHERE delegation_id = %(d)s
-            UNION SELECT city_id FROM {stay} WHERE delegation_id = %(d)s)
-        UNION ALL SELECT 'organisation', id, CAST(updated_at AS TEXT)
-            FROM {_table(Organisation)} WHERE id IN (
-            SELECT organisation_id FROM {member} WHERE delegation_id = %(d)s
-            UNION SELECT c.organisation_id FROM {counterpart} c
-                JOIN {meeting} m ON m.id = c.meeting_id WHERE m.delegation_id = %(d)s)
+        SELECT id, 'delegation', id, CAST(updated_at AS TEXT) FROM {_table(Delegation)} WHERE id IN ({ids})
+        UNION ALL SELECT delegation_id, 'meeting', id, CAST(updated_at AS TEXT)
+            FROM {meeting} WHERE delegation_id IN ({ids})
+        UNION ALL SELECT delegation_id, 'leg', id, CAST(updated_at AS TEXT)
+            FROM {leg} WHERE delegation_id IN ({ids})
+        UNION ALL SELECT delegation_id, 'stay', id, CAST(updated_at AS TEXT)
+            FROM {stay} WHERE delegation_id IN ({ids})
+        UNION ALL SELECT delegation_id, 'member', id, CAST(updated_at AS TEXT)
+            FROM {member} WHERE delegation_id IN ({ids})
+        UNION ALL SELECT used.d, 'city', c.id, CAST(c.updated_at AS TEXT) FROM {_table(City)} c JOIN (
+            SELECT delegation_id AS d, city_id AS city FROM {meeting} WHERE delegation_id IN ({ids})
+            UNION SELECT delegation_id, origin_id FROM {leg} WHERE delegation_id IN ({ids})
+            UNION SELECT delegation_id, destination_id FROM {leg} WHERE delegation_id IN ({ids})
+            UNION SELECT delegation_id, city_id FROM {stay} WHERE delegation_id IN ({ids})
+        ) used ON used.city = c.id
+        UNION ALL SELECT used.d, 'organisation', o.id, CAST(o.updated_at AS TEXT)
+            FROM {_table(Organisation)} o JOIN (
+            SELECT id AS d, organiser_id AS organisation FROM {_table(Delegation)} WHERE id IN ({ids})
+            UNION SELECT delegation_id, organisation_id FROM {member} WHERE delegation_id IN ({ids})
+            UNION SELECT m.delegation_id, c.organisation_id FROM {counterpart} c
+                JOIN {meeting} m ON m.id = c.meeting_id WHERE m.delegation_id IN ({ids})
+        ) used ON used.organisation = o.id
     """
 
 
 @cache
-def _links_sql() -> str:
-    meeting, leg = _table(Meeting), _table(TravelLeg)
+def _links_sql(count: int) -> str:
+    meeting, leg, ids = _table(Meeting), _table(TravelLeg), _placeholders(count)
     meeting_people, leg_people = Meeting.attendees.through, TravelLeg.attendees.through
     counterpart = MeetingCounterpart
     return f"""
-        SELECT 0, a.{_column(meeting_people, "meeting")}, a.{_column(meeting_people, "member")}
-            FROM {_table(meeting_people)} a
-            JOIN {meeting} m ON m.id = a.{_column(meeting_people, "meeting")} WHERE m.delegation_id = %(d)s
-        UNION ALL SELECT 1, a.{_column(leg_people, "travelleg")}, a.{_column(leg_people, "member")}
-            FROM {_table(leg_people)} a
-            JOIN {leg} l ON l.id = a.{_column(leg_people, "travelleg")} WHERE l.delegation_id = %(d)s
-        UNION ALL SELECT 2, c.{_column(counterpart, "meeting")}, c.{_column(counterpart, "organisation")}
-            FROM {_table(counterpart)} c
-            JOIN {meeting} m ON m.id = c.{_column(counterpart, "meeting")} WHERE m.delegation_id = %(d)s
+        SELECT m.delegation_id, 0, a.{_column(meeting_people, "meeting")},
+            a.{_column(meeting_people, "member")}
+            FROM {_table(meeting_people)} a JOIN {meeting} m ON m.id = a.{_column(meeting_people, "meeting")}
+            WHERE m.delegation_id IN ({ids})
+        UNION ALL SELECT l.delegation_id, 1, a.{_column(leg_people, "travelleg")},
+            a.{_column(leg_people, "member")}
+            FROM {_table(leg_people)} a JOIN {leg} l ON l.id = a.{_column(leg_people, "travelleg")}
+            WHERE l.delegation_id IN ({ids})
+        UNION ALL SELECT m.delegation_id, 2, c.{_column(counterpart, "meeting")},
+            c.{_column(counterpart, "organisation")}
+            FROM {_table(counterpart)} c JOIN {meeting} m ON m.id = c.{_column(counterpart, "meeting")}
+            WHERE m.delegation_id IN ({ids})
     """
+
+
+def row_versions_of(delegation_ids: list[int]) -> dict[int, RowVersions]:
+    """What `load_missions` would read for these missions, as each row's version: two queries."""
+    ids = sorted(set(delegation_ids))
+    if not ids:
+        return {}
+    params = {f"d{n}": pk for n, pk in enumerate(ids)}
+    rows: dict[int, dict] = {pk: {} for pk in ids}
+    links: dict[int, set] = {pk: set() for pk in ids}
+    with connection.cursor() as cursor:
+        cursor.execute(_rows_sql(len(ids)), params)
+        for delegation_id, kind, pk, version in cursor.fetchall():
+            rows[delegation_id][(kind, pk)] = version
+        cursor.execute(_links_sql(len(ids)), params)
+        for delegation_id, *link in cursor.fetchall():
+            links[delegation_id].add(tuple(link))
+    return {pk: RowVersions(rows=rows[pk], links=frozenset(links[pk])) for pk in ids}
 
 
 def row_versions(delegation_id: int) -> RowVersions:
     """What `load_mission` would read, summed up as each row's version: two queries at any size."""
-    with connection.cursor() as cursor:
-        cursor.execute(_rows_sql(), {"d": delegation_id})
-        rows = {(kind, pk): version for kind, pk, version in cursor.fetchall()}
-        cursor.execute(_links_sql(), {"d": delegation_id})
-        links = frozenset(cursor.fetchall())
-    return RowVersions(rows=rows, links=links)
+    return row_versions_of([delegation_id])[delegation_id]
+
+
+def mission_stamps(delegation_ids: list[int]) -> dict[int, str]:
+    """Each mission's stamp: a digest of its row versions, so equal stamps mean an equal working
+    copy, whatever order the edits committed in. The key of every cached staff output."""
+    return {pk: versions.digest() for pk, versions in row_versions_of(delegation_ids).items()}
+
+
+def mission_stamp(delegation: Delegation) -> str:
+    return mission_stamps([delegation.pk])[delegation.pk]
+
+
+def cached_body(key: str, build) -> bytes:
+    """Bytes kept in the shared cache under `key` (a stamp and what was built), or built now."""
+    body = django_cache.get(key)
+    if body is None:
+        body = build()
+        django_cache.set(key, body, CACHE_SECONDS)
+    return body
 
 
 def _with_items_reloaded(mission: Mission, changed: dict[str, set[int]]) -> Mission | None:

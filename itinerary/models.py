@@ -40,7 +40,7 @@ class City(models.Model):
         validators=[MinValueValidator(-180), MaxValueValidator(180)],
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # feed stamps read MAX() of it
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)  # its row version (mission_cache.py)
 
     class Meta:
         ordering = ["name"]

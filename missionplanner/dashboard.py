@@ -3,8 +3,9 @@
 An agency keeps years of missions, so the dashboard must not grow with them. Counts are subqueries;
 past missions are listed a page at a time with counts and cities but no conflicts; only current and
 upcoming missions get the conflict rules, and each one's count (with its cities) is kept in the
-cache under a stamp of everything the rules read, so a mission is loaded in full only after it
-changed. The queries are the same for one mission as for a thousand.
+cache under the mission's stamp (its row versions, itinerary/mission_cache.py: two queries for all
+of them), so a mission is loaded in full only after it changed. The queries are the same for one
+mission as for a thousand.
 
 It reads people and itineraries alike, so it lives here at the top, beside the URLs.
 """
@@ -16,16 +17,18 @@ from pathlib import Path
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Max, OuterRef, Subquery
+from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
 
-from delegations.models import Member
+from delegations.models import Delegation, Member
 from itinerary import conflicts, schedule
 from itinerary.conflicts import find_conflicts
-from itinerary.models import City, Meeting, Stay, TravelLeg
+from itinerary.mission_cache import mission_stamps
+from itinerary.models import Meeting, Stay
 from itinerary.schedule import load_missions
 
 ARCHIVE_PAGE_SIZE = 20
+LATEST_PAST_SHOWN = 5
 
 
 def _per_delegation(model, aggregate):
@@ -44,12 +47,6 @@ def _with_counts(delegations):
     )
 
 
-# What the conflict rules read, beyond the delegation's own row: a change to any of it moves one of
-# these (saves move updated_at, attendee and counterpart changes touch their item, deletions lower
-# a count, see itinerary/feed_history.py), so equal stamps mean equal conflicts.
-_CONFLICT_INPUTS = {"meeting": Meeting, "leg": TravelLeg, "member": Member, "stay": Stay}
-
-
 # The rules' own code is part of the key, so a deploy that changes them recomputes every count.
 @once
 def _rules_version() -> str:
@@ -58,25 +55,11 @@ def _rules_version() -> str:
     ).hexdigest()[:16]
 
 
-# An hour at most: bounds what a change the stamps cannot see (a long transaction saving an older
-# updated_at than the newest one already committed) could leave stale.
-_CONFLICTS_CACHE_SECONDS = 3600
+_CONFLICTS_CACHE_SECONDS = 24 * 3600  # a changed mission has a new stamp, so only memory bounds it
 
 
-def _with_conflict_stamps(delegations):
-    stamps = {}
-    for name, model in _CONFLICT_INPUTS.items():
-        stamps[f"{name}_rows"] = _per_delegation(model, Count("pk"))
-        stamps[f"{name}_changed"] = _per_delegation(model, Max("updated_at"))
-    stamps["city_changed"] = Subquery(City.objects.order_by("-updated_at").values("updated_at")[:1])
-    return delegations.annotate(**stamps)
-
-
-def _conflicts_key(delegation) -> str:
-    stamp = [delegation.pk, delegation.updated_at, delegation.city_changed]
-    for name in _CONFLICT_INPUTS:
-        stamp += [getattr(delegation, f"{name}_rows"), getattr(delegation, f"{name}_changed")]
-    return f"dashboard-conflicts:{hashlib.sha256(repr((_rules_version(), stamp)).encode()).hexdigest()[:32]}"
+def _conflicts_key(stamp: str) -> str:
+    return f"dashboard-conflicts:{_rules_version()}:{stamp}"
 
 
 def _routes(delegation_ids: list[int]) -> dict[int, list[str]]:
@@ -88,13 +71,9 @@ def _routes(delegation_ids: list[int]) -> dict[int, list[str]]:
     return {pk: list(cities) for pk, cities in routes.items()}
 
 
-def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]:
-    """One page of the missions over before `today`, newest first, with counts and cities."""
-    past = _with_counts(delegations.filter(end_date__lt=today).order_by("-start_date", "name", "pk"))
-    page = Paginator(past, ARCHIVE_PAGE_SIZE).get_page(number)
-    shown = list(page.object_list)
+def _past_rows(shown: list) -> list[dict]:
     routes = _routes([delegation.pk for delegation in shown])
-    rows = [
+    return [
         {
             "delegation": delegation,
             "cities": routes[delegation.pk],
@@ -103,16 +82,34 @@ def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]
         }
         for delegation in shown
     ]
-    return page, rows
+
+
+def _past(delegations, today: date):
+    return _with_counts(delegations.filter(end_date__lt=today).order_by("-start_date", "name", "pk"))
+
+
+def archive_page(delegations, *, today: date, number) -> tuple[Page, list[dict]]:
+    """One page of the missions over before `today`, newest first, with counts and cities."""
+    page = Paginator(_past(delegations, today), ARCHIVE_PAGE_SIZE).get_page(number)
+    return page, _past_rows(list(page.object_list))
+
+
+def latest_past(delegations, *, today: date) -> list[dict]:
+    """The few latest missions over before `today`: what the first page shows when none is current
+    or upcoming (the demo's missions are years past), so a newcomer sees the missions there are."""
+    return _past_rows(list(_past(delegations, today)[:LATEST_PAST_SHOWN]))
 
 
 def missions_ahead(delegations, *, today: date) -> list[dict]:
     """Current missions first, then upcoming ones, soonest first, each with its open conflicts."""
     ahead = delegations.filter(end_date__gte=today).order_by("start_date", "name")
-    shown = list(_with_conflict_stamps(_with_counts(ahead)))
-    keys = {delegation.pk: _conflicts_key(delegation) for delegation in shown}
+    shown = list(_with_counts(ahead))
+    stamps = mission_stamps([delegation.pk for delegation in shown])
+    keys = {pk: _conflicts_key(stamp) for pk, stamp in stamps.items()}
     known = cache.get_many(list(keys.values()))
-    missions = load_missions([d for d in shown if keys[d.pk] not in known])
+    # Read again after the stamps: the rows listed above may be older than them.
+    changed = Delegation.objects.filter(pk__in=[pk for pk, key in keys.items() if key not in known])
+    missions = load_missions(list(changed))
     found = {
         keys[pk]: (len(find_conflicts(mission)), list(dict.fromkeys(s.city.name for s in mission.stays)))
         for pk, mission in missions.items()

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_safe
 
 from delegations.models import Delegation, Member
 from itinerary.delegate_page import delegate_page_context, site_base
-from itinerary.feed_stamps import cached_body
 from itinerary.ical import delegation_feed, member_feed
+from itinerary.mission_cache import cached_body
 from publishing.released import ReleasedStamp, delegation_stamp, member_stamp, released_mission
 from publishing.whats_new import recent_changes_for
 
@@ -67,7 +67,7 @@ def _calendar_response(request, stamp: ReleasedStamp | None, build, filename: st
         return response
     response = get_conditional_response(request, etag=stamp.etag, last_modified=last_modified)
     if response is None:
-        body = cached_body(stamp, build)
+        body = cached_body(stamp.cache_key(), build)
         response = HttpResponse(
             b"" if request.method == "HEAD" else body, content_type="text/calendar; charset=utf-8"
         )
@@ -126,6 +126,6 @@ def delegate_page(request, token: str):
     hour = timezone.now().strftime("%Y%m%d%H")
     # Its links point where the page was reached, so the address is part of what it is keyed by.
     base = hashlib.sha256(site_base(request).encode()).hexdigest()[:16]
-    response = HttpResponse(cached_body(stamp, build, variant=f"page-{hour}-{base}"))
+    response = HttpResponse(cached_body(stamp.cache_key(f"page-{hour}-{base}"), build))
     response["Cache-Control"] = "private, no-cache"
     return response

@@ -8,18 +8,20 @@ edits reach nobody until they are published.
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.db import connection
+from django.utils.dateparse import parse_datetime
 
 from delegations.models import Delegation
 from delegations.tokens import token_digest
-from itinerary.feed_stamps import FEED_FORMAT, as_datetime
 from itinerary.schedule import Mission
 from publishing.models import Release
 from publishing.snapshot import mission_from_snapshot
+
+FEED_FORMAT = "5"  # bump when the code changes what a feed looks like
 
 _LATEST = (
     "LEFT JOIN publishing_release r ON r.id = "
@@ -35,6 +37,17 @@ class ReleasedStamp:
     release_id: int | None  # None: nothing published yet
     etag: str  # quoted, ready for the header
     last_modified: datetime
+    member_name: str = ""  # the member's (for a file name), with a member's token
+
+    def cache_key(self, variant: str = "ics") -> str:
+        """Where `variant` (the feed; a page, a book) of this release is kept once built."""
+        return f"{variant}:{self.etag.strip(chr(34))}"
+
+
+def as_datetime(value) -> datetime:
+    """Raw SQL gives aware datetimes on PostgreSQL and naive UTC ones or text on SQLite."""
+    parsed = value if isinstance(value, datetime) else parse_datetime(str(value))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def _stamp(kind: str, token: str, row: tuple, member_id: int | None) -> ReleasedStamp:
@@ -67,7 +80,7 @@ def member_stamp(token: str) -> ReleasedStamp | None:
     """None for an unknown token and for an inactive member: both get a 404."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "SELECT d.id, d.slug, r.id, r.published_at, d.created_at, m.id, m.is_active"
+            "SELECT d.id, d.slug, r.id, r.published_at, d.created_at, m.id, m.is_active, m.full_name"
             f" FROM delegations_member m JOIN delegations_delegation d ON d.id = m.delegation_id {_LATEST}"
             " WHERE m.feed_token_digest = %s",
             [token_digest(token)],
@@ -75,7 +88,7 @@ def member_stamp(token: str) -> ReleasedStamp | None:
         row = cursor.fetchone()
     if row is None or not row[6]:
         return None
-    return _stamp("member", token, row, row[5])
+    return replace(_stamp("member", token, row, row[5]), member_name=row[7])
 
 
 def released_mission(delegation: Delegation, release_id: int | None) -> Mission:

@@ -37,6 +37,8 @@ KEYS = {
     "briefing_staff_1000_ms",
     "briefing_peak_rss_mb",
     "briefing_cached_ms",
+    "briefing_floor_ms",
+    "briefing_vs_floor",
 }
 
 

@@ -1,5 +1,6 @@
 """Concurrency and database faults, against the real PostgreSQL server that .ci/run starts."""
 
+import json
 import os
 import shlex
 import socket
@@ -13,15 +14,28 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from delegations.models import Member
+from delegations.models import Delegation, Member
 from delegations.tokens import rotate_member_tokens
+from itinerary.board import board_json
 from itinerary.models import Meeting
+from missionplanner import dashboard
 from publishing.release import release_publish
-from tests.factories import MeetingFactory, MemberFactory
+from publishing.templatetags.publishing_tags import unpublished_count
+from tests.factories import (
+    CityFactory,
+    DelegationFactory,
+    MeetingFactory,
+    MemberFactory,
+    StayFactory,
+    UserFactory,
+    local,
+)
 from tests.threads import in_threads
 
 pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
@@ -137,3 +151,68 @@ def test_the_app_answers_503_while_the_database_is_down_and_recovers_without_a_r
         server.wait(timeout=10)
         connection.close()  # this process's connection died with the server; the next use reconnects
     assert Meeting.objects.count() == meetings_before
+
+
+def test_every_cached_staff_output_sees_an_edit_that_commits_after_a_later_one():
+    """Two edits committing out of order (the first saved commits last, with the older updated_at,
+    which a MAX(updated_at) stamp cannot see): the board's data, the "not yet published" count,
+    the staff book and the dashboard's conflict count each change, and each is what a cold cache
+    builds."""
+    today = timezone.localdate()
+    delegation = DelegationFactory(start_date=today + timedelta(days=10), end_date=today + timedelta(days=14))
+    beijing = CityFactory()
+    StayFactory(delegation=delegation, city=beijing, arrival_date=delegation.start_date)
+    member = MemberFactory(delegation=delegation)
+    day = (delegation.start_date + timedelta(days=1)).isoformat()
+    first, second = (
+        MeetingFactory(delegation=delegation, city=beijing, starts_at=local(beijing, f"{day} {hour}"))
+        for hour in ("10:00", "14:00")
+    )
+    first.attendees.add(member)
+    release_publish(delegation=delegation, notify=False)
+    client = Client()
+    client.force_login(UserFactory(username="planner", is_superuser=True))
+    book_url = reverse("briefing-print", args=[delegation.slug])
+
+    def outputs() -> dict:
+        row = dashboard.missions_ahead(Delegation.objects.filter(pk=delegation.pk), today=today)[0]
+        return {
+            "board": json.loads(board_json(delegation)),
+            "unpublished": unpublished_count(Delegation.objects.get(pk=delegation.pk)),
+            "staff book": client.get(book_url).content.decode(),
+            "dashboard conflicts": row["conflict_count"],
+        }
+
+    saved, go_on = threading.Event(), threading.Event()
+
+    def late_move():
+        try:
+            with transaction.atomic():
+                meeting = Meeting.objects.get(pk=first.pk)
+                meeting.starts_at = local(beijing, f"{day} 23:00")  # after 22:00: a conflict
+                meeting.ends_at = meeting.starts_at + timedelta(minutes=45)
+                meeting.save()  # its updated_at is taken now...
+                saved.set()
+                assert go_on.wait(timeout=30)
+            # ...and it commits only after the other edit, whose updated_at is later.
+        finally:
+            connection.close()
+
+    mover = threading.Thread(target=late_move)
+    mover.start()
+    assert saved.wait(timeout=30)
+    cancelled = Meeting.objects.get(pk=second.pk)
+    cancelled.status = "cancelled"
+    cancelled.save()  # committed at once
+    between = outputs()  # kept in the cache: the cancellation only
+    go_on.set()
+    mover.join(timeout=30)
+    assert Meeting.objects.get(pk=first.pk).updated_at < Meeting.objects.get(pk=second.pk).updated_at
+    after = outputs()
+    missed = [name for name in between if after[name] == between[name]]
+    assert not missed, f"missed the edit that committed last: {missed}"
+    assert (between["unpublished"], after["unpublished"]) == (1, 2)
+    assert after["dashboard conflicts"] == between["dashboard conflicts"] + 1
+    assert "23:00" in after["staff book"] and "23:00" not in between["staff book"]
+    cache.clear()
+    assert outputs() == after  # what a cold cache builds

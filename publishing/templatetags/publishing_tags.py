@@ -3,22 +3,29 @@
 from django import template
 from django.core.cache import cache
 
-from itinerary.feed_stamps import delegation_feed_stamp
+from delegations.models import Delegation
+from itinerary.mission_cache import mission_stamp
 from itinerary.schedule import load_mission
 
 register = template.Library()
 
 
 def unpublished_count(delegation, mission=None) -> int:
-    """How many changes the next release would carry, cached by the working copy's stamp (which moves
-    with every edit) and the latest release, and worked out item by item (publishing/unpublished.py)."""
+    """How many changes the next release would carry, worked out item by item
+    (publishing/unpublished.py): from the working copy `mission` when the page has it loaded (the
+    count then says what the page shows), else cached by the mission's stamp (its row versions,
+    itinerary/mission_cache.py) and the latest release."""
     from publishing.unpublished import latest_release, unpublished_changes_count
 
     latest = latest_release(delegation)
-    key = f"unpublished:{delegation.pk}:{latest}:{delegation_feed_stamp(delegation.feed_token).etag}"
+    if mission is not None:
+        return unpublished_changes_count(mission, release_id=latest)
+    key = f"unpublished:{delegation.pk}:{latest}:{mission_stamp(delegation)}"
     count = cache.get(key)
     if count is None:
-        count = unpublished_changes_count(mission or load_mission(delegation), release_id=latest)
+        # The delegation read again after the stamp: the caller's copy may be older than it.
+        mission = load_mission(Delegation.objects.get(pk=delegation.pk))
+        count = unpublished_changes_count(mission, release_id=latest)
         cache.set(key, count, 3600)
     return count
 

@@ -134,11 +134,51 @@
     });
   }
 
+  // A briefing book takes seconds to make: its link says so meanwhile, then the PDF is saved under
+  // the name the server gives it (the member's own). Without this file the link simply opens it.
+  function bookLinks(root) {
+    root.querySelectorAll("a[data-book-pdf], a[data-briefing-link]").forEach(function (link) {
+      var label = link.textContent;
+      link.addEventListener("click", function (event) {
+        if (event.ctrlKey || event.metaKey || event.shiftKey || event.button !== 0) return;
+        event.preventDefault();
+        if (link.getAttribute("aria-busy") === "true") return;
+        link.setAttribute("aria-busy", "true");
+        link.classList.add("disabled");
+        link.textContent = "Making your book\u2026";
+        var done = function (text) {
+          link.removeAttribute("aria-busy");
+          link.classList.remove("disabled");
+          link.textContent = text || label;
+        };
+        fetch(link.href, { credentials: "same-origin" }).then(function (response) {
+          if (!response.ok) throw new Error(response.status + " " + response.statusText);
+          var disposition = response.headers.get("Content-Disposition") || "";
+          var name = (disposition.match(/filename="([^"]+)"/) || [])[1] || "briefing.pdf";
+          return response.blob().then(function (blob) {
+            var url = URL.createObjectURL(blob);
+            var save = document.createElement("a");
+            save.href = url;
+            save.download = name;
+            document.body.appendChild(save);
+            save.click();
+            save.remove();
+            setTimeout(function () { URL.revokeObjectURL(url); }, 60000);
+            done();
+          });
+        }).catch(function (error) {
+          done(label + " (could not be made: " + error.message + "; try again)");
+        });
+      });
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     copyButtons(document);
     slugFromName(document);
     enhanceSelects(document);
     followZones(document);
     autoSubmit(document);
+    bookLinks(document);
   });
 })();

@@ -2,6 +2,7 @@
 
 import io
 import re
+from datetime import date
 
 import pytest
 from django.db import connection
@@ -204,7 +205,8 @@ def test_staff_book_costs_the_same_queries_for_two_or_twenty_meetings(
     assert queries() == small
     with django_assert_max_num_queries(small):
         client.get(url)
-    with django_assert_max_num_queries(5):  # session, user, delegation, release, stamp: the cache answers
+    # Session, user, delegation, release, the stamp's two: the cache answers.
+    with django_assert_max_num_queries(6):
         client.get(url)
 
 
@@ -217,3 +219,70 @@ def test_delegate_page_and_overview_link_to_the_books(client, mission):
     html = overview.content.decode()
     assert f'href="{reverse("briefing", args=[delegation.slug])}"' in html
     assert f'href="{reverse("briefing", args=[delegation.slug])}?member={avdis.pk}"' in html
+
+
+def test_each_members_book_has_its_own_file_name(client, mission):
+    delegation, avdis, other = mission
+    release_publish(delegation=delegation, notify=False)
+    for member, name in ((avdis, "panorea-avdis"), (other, "dan-other")):
+        response = client.get(reverse("delegate-briefing", args=[member.feed_token]))
+        assert response["Content-Disposition"] == f'inline; filename="briefing-ca-china-2016-{name}.pdf"'
+    client = _staff_client(client, delegation)
+    url = reverse("briefing", args=[delegation.slug])
+    assert client.get(url)["Content-Disposition"] == 'inline; filename="briefing-ca-china-2016.pdf"'
+    response = client.get(url, {"member": avdis.pk})
+    assert response["Content-Disposition"] == 'inline; filename="briefing-ca-china-2016-panorea-avdis.pdf"'
+    chinese = MemberFactory(delegation=delegation, full_name="王小明")
+    response = client.get(url, {"member": chinese.pk})
+    assert (
+        response["Content-Disposition"]
+        == f'inline; filename="briefing-ca-china-2016-member-{chinese.pk}.pdf"'
+    )
+    assert client.get(url, {"member": 999_999}).status_code == 404
+
+
+def test_days_with_nothing_planned_share_a_page(client):
+    """A week with one meeting: the empty days follow the day before instead of a page each."""
+    delegation = DelegationFactory(
+        slug="quiet-week", start_date=date(2016, 10, 21), end_date=date(2016, 10, 27)
+    )
+    beijing = CityFactory()
+    StayFactory(
+        delegation=delegation,
+        city=beijing,
+        arrival_date=date(2016, 10, 21),
+        departure_date=date(2016, 10, 27),
+    )
+    MeetingFactory(
+        delegation=delegation, city=beijing, title="MOFCOM", starts_at=local(beijing, "2016-10-24 09:30")
+    )
+    pdf = _staff_client(client, delegation).get(reverse("briefing", args=[delegation.slug])).content
+    pages = [re.sub(r"\s+", "", page.extract_text()) for page in PdfReader(io.BytesIO(pdf)).pages]
+
+    def page_of(heading: str) -> int:
+        return next(n for n, text in enumerate(pages) if heading in text)
+
+    # Cover, summary, the days (those with something planned each start a page, the empty ones
+    # follow on theirs), organisations, members: 6 pages rather than one per day, 11.
+    assert len(pages) == 6
+    assert page_of("Friday21October2016") == page_of("Sunday23October2016") == 2
+    assert page_of("Monday24October2016") == 3  # the meeting
+    assert page_of("Tuesday25October2016") == page_of("Thursday27October2016") == 3
+
+
+def test_a_server_process_imports_weasyprint_and_its_fonts_before_its_first_book():
+    """The first book of a fresh process once paid for the import and the fonts (seconds)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    probe = (
+        "import sys, threading, missionplanner.wsgi\n"
+        "[t.join(60) for t in threading.enumerate() if t.name == 'weasyprint-warm-up']\n"
+        "print('weasyprint' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parent.parent.parent
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "True"

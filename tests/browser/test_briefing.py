@@ -49,3 +49,34 @@ def test_briefing_print_views_run_under_the_csp_and_link_to_their_pdf(browser, l
     settle(page)
     assert violations == []
     context.close()
+
+
+def test_a_book_link_says_the_book_is_being_made_then_saves_it_under_the_members_name(browser, live_server):
+    load_demo_missions()
+    UserFactory(username="root", password=PASSWORD, is_staff=True, is_superuser=True)
+    member = Member.objects.get(full_name="Panorea Avdis")
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    violations = watch_for_csp_violations(page)
+    page.goto(f"{live_server.url}/my/{member.feed_token}/")
+    link = page.locator("[data-briefing-link]")
+    with page.expect_download() as made:
+        link.click()
+        expect(link).to_have_text("Making your book…")  # a cold build takes seconds
+        expect(link).to_have_attribute("aria-busy", "true")
+    assert made.value.suggested_filename == f"briefing-{SLUG}-panorea-avdis.pdf"
+    assert made.value.path().read_bytes().startswith(b"%PDF")
+    expect(link).to_have_text("Briefing book (PDF)")
+    expect(link).not_to_have_attribute("aria-busy", "true")
+    # Staff: the member's "Book" on the overview, the same way.
+    log_in(page, live_server, "root")
+    page.goto(f"{live_server.url}/delegations/{SLUG}/")
+    book = page.locator("tr", has_text="Panorea Avdis").locator("[data-book-pdf]")
+    with page.expect_download() as made:
+        book.click()
+        expect(book).to_have_text("Making your book…")
+    assert made.value.suggested_filename == f"briefing-{SLUG}-panorea-avdis.pdf"
+    expect(book).to_have_text("Book")
+    settle(page)
+    assert violations == []
+    context.close()

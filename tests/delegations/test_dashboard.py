@@ -124,7 +124,7 @@ def test_the_dashboard_costs_the_same_for_one_mission_as_for_a_hundred(
     TravelLegFactory(delegation=current)
 
     built.clear()
-    with django_assert_max_num_queries(14) as one:
+    with django_assert_max_num_queries(16) as one:
         assert "Under way" in client.get("/").content.decode()
     built_for_one = sum(built.values())
 
@@ -168,6 +168,28 @@ def test_past_missions_are_in_a_paged_archive_not_on_the_first_page(client, plan
     assert "Page 2 of 2" in page_two
     # A page past the end shows the last one rather than an error.
     assert client.get(f"{ARCHIVE}&page=99").context["page"].number == 2
+
+
+def test_with_nothing_ahead_the_first_page_shows_the_latest_past_missions(client, planner):
+    """Found by a newcomer: the demo's missions are years past and the first page was empty."""
+    _missions(
+        planner, [TODAY - timedelta(days=30 * n) for n in range(1, 8)], prefix="Past mission", meetings=0
+    )
+    first = client.get("/").content.decode()
+    assert "No current or upcoming missions. The latest past ones are below." in first
+    assert re.findall(r">(Past mission \d+)</a>", first) == [f"Past mission {n:03d}" for n in range(5)]
+    assert "conflict" not in first.lower()  # worked out for missions ahead only
+    assert f'href="{ARCHIVE}">7 past missions</a>' in first
+
+
+def test_the_demo_opens_on_its_missions(client):
+    from itinerary.demo_missions import load_demo_missions
+
+    demo = load_demo_missions()
+    client.force_login(UserFactory(username="newcomer", is_superuser=True))
+    first = client.get("/").content.decode()
+    for delegation in demo:
+        assert f'href="{reverse("delegation-overview", args=[delegation.slug])}"' in first
 
 
 def _buffer_mission(planner):

@@ -235,7 +235,7 @@ def test_two_app_processes_share_one_redis_cache_and_build_the_feed_once(redis_e
     with CaptureQueriesContext(connection) as first_queries:
         first = Client().get(url)
     assert first.status_code == 200 and b"Port visit" in first.content
-    # Built here and kept in Redis under its ETag (itinerary.feed_stamps.cached_body).
+    # Built here and kept in Redis under its ETag (itinerary.mission_cache.cached_body).
     assert cache.get(f"ics:{first['ETag'].strip(chr(34))}") == first.content
     # What knowing the ETag costs: a client that has the feed gets its 304 for that alone.
     with CaptureQueriesContext(connection) as stamp_queries:

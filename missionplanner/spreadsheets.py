@@ -1,0 +1,304 @@
+"""Reading and writing the app's spreadsheets (CSV and XLSX), the one place that touches the formats.
+
+Writing: every cell is text. XLSX cells are typed as strings, so a title typed as
+`=HYPERLINK(...)` stays a title and never becomes a formula; CSV cells that a spreadsheet would read
+as a formula (starting with =, +, -, @, tab or carriage return) get OWASP's leading apostrophe.
+Reading undoes that apostrophe, so our own export reads back as the very values it was made from.
+
+Reading: uploads come from outside, so a file is read as a stream and reading stops at the first
+limit it passes (rows, blank lines, columns, a cell's length, a workbook's unpacked size, checked
+before the workbook is opened) with a message saying which limit, instead of reading everything
+and counting afterwards. A CSV is UTF-8 (with or without a byte-order mark) or, failing that,
+Windows-1252 (what Excel on Windows saves, Latin-1 included).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import openpyxl
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+MAX_BYTES = 5 * 1024 * 1024  # an upload
+MAX_ROWS = 5000  # rows with something in them, per sheet
+MAX_LINES = 2 * MAX_ROWS  # lines read, blank ones included, per sheet
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 32767  # Excel's own limit for a cell
+# A 5,000-row sheet of long descriptions unpacks to about 15 MB; a zip bomb to gigabytes.
+MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+TIME_FORMAT = "%Y-%m-%d %H:%M"
+
+# What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's list).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CONTENT_TYPES = {"csv": "text/csv", "xlsx": XLSX_CONTENT_TYPE}
+
+
+class UnreadableFile(ValueError):
+    """The upload is not a CSV or XLSX file that can be read; the message says why, for staff."""
+
+
+# Writing ----------------------------------------------------------------------------------------
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _looks_escaped(text: str) -> bool:
+    """True for text a spreadsheet takes as a formula once any leading apostrophes are gone."""
+    return text.lstrip("'").startswith(FORMULA_START)
+
+
+def csv_safe(value) -> str:
+    """A cell for a CSV file: OWASP's apostrophe before a formula (and before text that already
+    starts with apostrophes and then a formula, so that `unescape` gives back exactly the value)."""
+    text = _text(value)
+    return f"'{text}" if _looks_escaped(text) else text
+
+
+def unescape(text: str) -> str:
+    """The value `csv_safe` was given: its apostrophe taken off again."""
+    return text[1:] if text.startswith("'") and _looks_escaped(text[1:]) else text
+
+
+def csv_file(headers, rows) -> bytes:
+    """A CSV with a byte-order mark (without one, Excel reads 北京 in the PC's legacy code page)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_safe(name) for name in headers])
+    writer.writerows([csv_safe(value) for value in row] for row in rows)
+    return out.getvalue().encode("utf-8-sig")
+
+
+def _string_cell(sheet, value, font=None) -> WriteOnlyCell:
+    # Characters XML cannot carry (control characters) would make openpyxl refuse the whole file.
+    cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("\N{REPLACEMENT CHARACTER}", _text(value)))
+    cell.data_type = "s"  # text, never a formula, a number or an error code
+    if font is not None:
+        cell.font = font
+    return cell
+
+
+def xlsx_file(sheets) -> bytes:
+    """A workbook of (title, headers, rows) sheets, every cell a string, the header row bold and frozen."""
+    book = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+    for title, headers, rows in sheets:
+        sheet = book.create_sheet(title=title)
+        sheet.freeze_panes = "A2"
+        for index, name in enumerate(headers, start=1):
+            sheet.column_dimensions[get_column_letter(index)].width = max(10, min(len(name) + 4, 40))
+        sheet.append([_string_cell(sheet, name, bold) for name in headers])
+        for row in rows:
+            sheet.append([_string_cell(sheet, value) for value in row])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# Reading ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Sheet:
+    """One table of an upload: its name in the workbook ("" for a CSV), normalised header, rows as text."""
+
+    name: str
+    headers: list[str]
+    rows: list[list[str]]
+
+
+def cell_text(value) -> str:
+    """A cell as the text staff typed: Excel's numbers and dates come back as Python objects."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        # Excel stores times as fractions of a day, so 09:30 can read back as 09:29:59.999.
+        return (value + timedelta(seconds=30)).replace(second=0, microsecond=0).strftime(TIME_FORMAT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return unescape(str(value).strip())
+
+
+def column_name(text: str) -> str:
+    """A header cell as a column name: "Staff notes" and "staff_notes" are the same column."""
+    return re.sub(r"\s+", "_", cell_text(text).lower())
+
+
+def _letters(index: int) -> str:
+    return get_column_letter(index + 1)
+
+
+class _Table:
+    """Rows arriving one at a time, checked against the limits as they come."""
+
+    def __init__(self, name: str):
+        self.name, self.headers, self.rows, self.lines, self.filled = name, None, [], 0, 0
+
+    def refuse(self, message: str):
+        text = f"sheet {self.name!r}, {message}" if self.name else message
+        raise UnreadableFile(text[:1].upper() + text[1:])
+
+    def add(self, values) -> None:
+        self.lines += 1
+        line = self.lines
+        cells = [cell_text(value) for value in values]
+        for column, text in enumerate(cells):
+            if "\x00" in text:
+                self.refuse(
+                    f"line {line}, column {_letters(column)}: the cell holds a NUL character (byte 0), "
+                    "which is not text; the file may be damaged or saved as UTF-16: save it as CSV UTF-8."
+                )
+            if len(text) > MAX_CELL_CHARS:
+                self.refuse(
+                    f"line {line}, column {_letters(column)}: the cell is longer than "
+                    f"{MAX_CELL_CHARS:,} characters."
+                )
+        if self.headers is None:
+            self._header(cells)
+            return
+        if line > MAX_LINES + 1:
+            self.refuse(
+                f"the file goes on past line {MAX_LINES + 1:,} (blank lines included); "
+                f"import at most {MAX_ROWS:,} rows at a time."
+            )
+        width = len(self.headers)
+        while len(cells) > width and not cells[-1]:
+            cells.pop()
+        if len(cells) > width:
+            self.refuse(
+                f"line {line} has a cell in column {_letters(len(cells) - 1)}, but the first line names "
+                f"{width} columns: that cell has no column name."
+            )
+        if any(cells):
+            self.filled += 1
+            if self.filled > MAX_ROWS:
+                self.refuse(
+                    f"the file has more than {MAX_ROWS:,} rows; import at most {MAX_ROWS:,} at a time."
+                )
+        self.rows.append(cells + [""] * (width - len(cells)))  # every row as wide as the header
+
+    def _header(self, cells: list[str]) -> None:
+        names = [column_name(text) for text in cells]
+        while names and not names[-1]:
+            names.pop()
+        if len(names) > MAX_COLUMNS:
+            self.refuse(f"the first line names {len(names)} columns; a file may have at most {MAX_COLUMNS}.")
+        seen: dict[str, int] = {}
+        for index, name in enumerate(names):
+            if name and name in seen:
+                self.refuse(
+                    f"line 1: the column {name!r} appears twice (columns {_letters(seen[name])} and "
+                    f"{_letters(index)}); each column may appear once."
+                )
+            seen.setdefault(name, index)
+        self.headers = names
+
+    def sheet(self) -> Sheet:
+        if not self.headers or not any(self.headers):
+            self.refuse("the file is empty: the first line must name the columns.")
+        # Rows count for blank lines too, so line numbers in errors stay the spreadsheet's.
+        return Sheet(name=self.name, headers=self.headers, rows=self.rows)
+
+
+def _csv_lines(content: bytes, encoding: str):
+    text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
+    yield from csv.reader(text)
+
+
+def _read_csv(content: bytes) -> Sheet:
+    if content.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise UnreadableFile(
+            "This CSV file is saved as UTF-16 (Excel's 'Unicode Text'): save it as 'CSV UTF-8' instead."
+        )
+    for encoding in ("utf-8-sig", "cp1252"):
+        table = _Table("")
+        try:
+            for values in _csv_lines(content, encoding):
+                table.add(values)
+            return table.sheet()
+        except UnicodeDecodeError:
+            continue  # not UTF-8: read it again as Windows-1252
+        except csv.Error as error:
+            raise UnreadableFile(
+                f"line {table.lines + 1} cannot be read as CSV ({error}): check its quotation marks."
+            ) from None
+    raise UnreadableFile(
+        "This CSV file is neither UTF-8 nor Windows-1252 (Western European) text: "
+        "save it from Excel as 'CSV UTF-8'."
+    )
+
+
+def _open_workbook(content: bytes):
+    unreadable = UnreadableFile(
+        "This file cannot be read as XLSX: save it from Excel as an Excel Workbook (.xlsx)."
+    )
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            unpacked = sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        raise unreadable from None
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise UnreadableFile(
+            f"This workbook unpacks to {unpacked / 1024 / 1024:,.0f} MB; at most "
+            f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB are read (a sheet of {MAX_ROWS:,} rows takes far less)."
+        )
+    try:
+        # read_only: rows are parsed as they are asked for, never the whole workbook at once.
+        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl, zipfile and the XML parser each raise their own kinds
+        raise unreadable from None
+
+
+def _read_worksheet(worksheet, name: str) -> Sheet:
+    table = _Table(name)
+    worksheet.reset_dimensions()  # a file's own <dimension> may lie in either direction
+    try:
+        # One column past the limit, so a row with too many cells is seen without reading them all.
+        for values in worksheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):
+            table.add(values)
+    except UnreadableFile:
+        raise
+    except Exception:
+        raise UnreadableFile(
+            f"This file cannot be read as XLSX: line {table.lines + 1} is damaged."
+        ) from None
+    return table.sheet()
+
+
+def read_sheets(*, content: bytes, filename: str, names: tuple[str, ...] = ()) -> list[Sheet]:
+    """The tables of an uploaded CSV or XLSX file, every cell as text (see `cell_text`).
+
+    A workbook's sheets whose names are among `names` (in any case), in the workbook's order; when
+    none is, or no names are given, its first sheet only. Raises UnreadableFile, in words, for a
+    file that is not CSV or XLSX, is empty, or passes a limit.
+    """
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if extension not in CONTENT_TYPES:
+        raise UnreadableFile("Upload a .csv or .xlsx file.")
+    if len(content) > MAX_BYTES:
+        raise UnreadableFile(f"The file is larger than {MAX_BYTES // 1024 // 1024} MB.")
+    if extension == "csv":
+        return [_read_csv(content)]
+    book = _open_workbook(content)
+    try:
+        wanted = [ws for ws in book.worksheets if ws.title.strip().casefold() in names]
+        if wanted:
+            return [_read_worksheet(ws, ws.title.strip().casefold()) for ws in wanted]
+        if not book.worksheets:
+            raise UnreadableFile("This workbook has no sheet.")
+        return [_read_worksheet(book.worksheets[0], "")]
+    finally:
+        book.close()

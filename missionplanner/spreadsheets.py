@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import openpyxl
+import tablib
+from import_export.formats import base_formats
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Font
@@ -71,13 +73,17 @@ def unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and _looks_escaped(text[1:]) else text
 
 
-def csv_file(headers, rows) -> bytes:
-    """A CSV with a byte-order mark (without one, Excel reads 北京 in the PC's legacy code page)."""
+def csv_text(headers, rows) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([csv_safe(name) for name in headers])
     writer.writerows([csv_safe(value) for value in row] for row in rows)
-    return out.getvalue().encode("utf-8-sig")
+    return out.getvalue()
+
+
+def csv_file(headers, rows) -> bytes:
+    """A CSV with a byte-order mark (without one, Excel reads 北京 in the PC's legacy code page)."""
+    return csv_text(headers, rows).encode("utf-8-sig")
 
 
 def _string_cell(sheet, value, font=None) -> WriteOnlyCell:
@@ -302,3 +308,30 @@ def read_sheets(*, content: bytes, filename: str, names: tuple[str, ...] = ()) -
         return [_read_worksheet(book.worksheets[0], "")]
     finally:
         book.close()
+
+
+# The member admin's formats (django-import-export) ----------------------------------------------
+
+
+class TextCSV(base_formats.CSV):
+    """The package's CSV, written by `csv_text` (the admin adds the byte-order mark) and read with
+    the apostrophes `csv_safe` added taken off again."""
+
+    def export_data(self, dataset, **kwargs):
+        return csv_text(dataset.headers or [], dataset)
+
+    def create_dataset(self, in_stream, **kwargs):
+        dataset = super().create_dataset(in_stream, **kwargs)
+        rows = [[unescape(v) if isinstance(v, str) else v for v in row] for row in dataset]
+        return tablib.Dataset(*rows, headers=dataset.headers)
+
+
+class TextXLSX(base_formats.XLSX):
+    """The package's XLSX, written by `xlsx_file` (string cells) and read by `read_sheets` (limits)."""
+
+    def export_data(self, dataset, **kwargs):
+        return xlsx_file([((dataset.title or "Sheet1")[:31], dataset.headers or [], dataset)])
+
+    def create_dataset(self, in_stream):
+        [sheet] = read_sheets(content=in_stream, filename="upload.xlsx")
+        return tablib.Dataset(*[row for row in sheet.rows if any(row)], headers=sheet.headers)

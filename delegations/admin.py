@@ -10,6 +10,7 @@ from delegations.resources import MemberResource
 from delegations.tokens import rotate_delegation_token, rotate_member_tokens
 from itinerary.history import ReadableHistoryAdmin
 from itinerary.models import Stay
+from missionplanner.spreadsheets import UnreadableFile
 
 
 def confirm_rotation(model_admin, request, queryset, *, action: str, title: str, warning: str):
@@ -122,6 +123,13 @@ class MemberAdmin(ImportExportModelAdmin, ReadableHistoryAdmin):
     autocomplete_fields = ["organisation", "delegation"]
     readonly_fields = ["feed_token", "created_at", "updated_at"]
     actions = ["rotate_feed_tokens"]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file refused by missionplanner/spreadsheets.py says why (the package names the error's class)."""
+        if isinstance(e, UnreadableFile):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     @admin.display(description="Name", ordering="full_name")
     def name(self, obj) -> str:

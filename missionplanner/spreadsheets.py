@@ -337,17 +337,21 @@ def read_sheets(*, content: bytes, filename: str, names: tuple[str, ...] = ()) -
 # The member admin's formats (django-import-export) ----------------------------------------------
 
 
+def _dataset(sheet: Sheet) -> tablib.Dataset:
+    return tablib.Dataset(*[row for row in sheet.rows if any(row)], headers=sheet.headers)
+
+
 class TextCSV(base_formats.CSV):
-    """The package's CSV, written by `csv_text` (the admin adds the byte-order mark) and read with
-    the apostrophes `csv_safe` added taken off again."""
+    """The package's CSV, written by `csv_text` (the admin adds the byte-order mark) and read by
+    `read_sheets`: the same limits and messages as any upload, and the apostrophes taken off."""
 
     def export_data(self, dataset, **kwargs):
         return csv_text(dataset.headers or [], dataset)
 
     def create_dataset(self, in_stream, **kwargs):
-        dataset = super().create_dataset(in_stream, **kwargs)
-        rows = [[unescape(v) if isinstance(v, str) else v for v in row] for row in dataset]
-        return tablib.Dataset(*rows, headers=dataset.headers)
+        content = in_stream.encode() if isinstance(in_stream, str) else in_stream  # decoded by the admin
+        [sheet] = read_sheets(content=content, filename="upload.csv")
+        return _dataset(sheet)
 
 
 class TextXLSX(base_formats.XLSX):
@@ -358,4 +362,4 @@ class TextXLSX(base_formats.XLSX):
 
     def create_dataset(self, in_stream):
         [sheet] = read_sheets(content=in_stream, filename="upload.xlsx")
-        return tablib.Dataset(*[row for row in sheet.rows if any(row)], headers=sheet.headers)
+        return _dataset(sheet)

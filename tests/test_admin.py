@@ -559,3 +559,17 @@ def test_import_preview_shows_a_changed_value_old_struck_out_then_new(admin_clie
     html = response.content.decode()
     assert "<del>Chief Executive Officer</del> → <ins>CEO</ins>" in html
     assert "style=" not in html.split('class="import-preview"')[1]  # the CSP would block it
+
+
+def test_a_member_import_with_a_nul_byte_is_refused_in_words_before_the_database(admin_client):
+    # PostgreSQL refuses NUL in text: the import used to end in a 500 there.
+    DelegationFactory(slug="china-2016")
+    content = "delegation,full_name,notes\nchina-2016,Li Ming,NUL\x00note\n".encode()
+    response = _import_file(admin_client, "members.csv", content, "csv")
+    assert response.status_code == 200
+    assert (
+        response.context["form"]
+        .errors["import_file"][0]
+        .startswith("Line 2, column C: the cell holds a NUL character (byte 0)")
+    )
+    assert not Member.objects.exists()

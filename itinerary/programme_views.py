@@ -73,7 +73,7 @@ class ProgrammeView(DelegationScopedMixin, FormView):
     def form_valid(self, form):
         headers, rows = form.cleaned_data["file"]
         plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
-        upload = uploads.keep(form.content)
+        upload = "" if plan.errors else uploads.keep(form.content)  # only a file that can be imported
         return _preview(self.request, self.delegation, plan, upload, self.request.FILES["file"].name)
 
 

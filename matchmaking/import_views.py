@@ -92,7 +92,7 @@ class ImportView(DelegationScopedMixin, SessionMixin, FormView):
     def form_valid(self, form):
         tables = form.cleaned_data["file"]
         plan = plan_import(session=self.session, tables=tables)
-        upload = uploads.keep(form.content)
+        upload = "" if plan.errors else uploads.keep(form.content)  # only a file that can be imported
         return _preview(self.request, self.session, plan, upload, self.request.FILES["file"].name)
 
 

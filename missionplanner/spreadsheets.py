@@ -28,10 +28,13 @@ import tablib
 from import_export.formats import base_formats
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.cell.text import Text
 from openpyxl.reader.excel import ExcelReader
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.xml.constants import SHARED_STRINGS, SHEET_MAIN_NS
+from openpyxl.xml.functions import iterparse
 
 MAX_BYTES = 5 * 1024 * 1024  # an upload
 MAX_ROWS = 5000  # rows with something in them, per sheet
@@ -40,6 +43,7 @@ MAX_COLUMNS = 50
 MAX_CELL_CHARS = 32767  # Excel's own limit for a cell
 # A 5,000-row sheet of long descriptions unpacks to about 15 MB; a zip bomb to gigabytes.
 MAX_UNPACKED_BYTES = 40 * 1024 * 1024
+MAX_SHARED_STRINGS = 200_000  # different texts in a workbook: two full sheets of 20 text columns
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 # What makes Excel, LibreOffice or Google Sheets read a cell as a formula (OWASP's list).
@@ -269,9 +273,14 @@ def _open_workbook(content: bytes):
     try:
         reader = _WorkbookReader(io.BytesIO(content), read_only=True, data_only=True)
         reader.read()
-    except Exception:  # openpyxl, zipfile and the XML parser each raise their own kinds
+    except Exception as error:  # openpyxl, zipfile and the XML parser each raise their own kinds
+        if isinstance(error.__cause__, UnreadableFile):  # openpyxl wraps what read_strings raises
+            raise error.__cause__ from None
         raise unreadable from None
     return reader.wb
+
+
+_STRING_TAG = f"{{{SHEET_MAIN_NS}}}si"
 
 
 class _UnsizedSheet(ReadOnlyWorksheet):
@@ -284,6 +293,24 @@ class _WorkbookReader(ExcelReader):
     none of its sheets. openpyxl 3.1 looks for each sheet's <dimension> when it opens the workbook,
     and a sheet without one is parsed to its last row to find out; a dimension is never needed here
     (and may lie), so a sheet is only ever read by `_read_worksheet`, and only up to the limits."""
+
+    def read_strings(self):
+        """The workbook's shared strings (read whole at opening, the one part that is), stopping
+        past MAX_SHARED_STRINGS: a few KB can pack millions of tiny ones."""
+        part = self.package.find(SHARED_STRINGS)
+        self.shared_strings = []
+        if part is None:
+            return
+        with self.archive.open(part.PartName[1:]) as source:
+            for _, node in iterparse(source):
+                if node.tag == _STRING_TAG:
+                    if len(self.shared_strings) >= MAX_SHARED_STRINGS:
+                        raise UnreadableFile(
+                            f"This workbook holds more than {MAX_SHARED_STRINGS:,} different texts; "
+                            f"a sheet of {MAX_ROWS:,} rows needs fewer."
+                        )
+                    self.shared_strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+                    node.clear()
 
     def read_worksheets(self):
         for sheet, rel in self.parser.find_sheets():

@@ -282,3 +282,44 @@ def test_characters_xml_cannot_carry_do_not_stop_an_xlsx_export():
     assert (
         openpyxl.load_workbook(io.BytesIO(content)).active["A2"].value == "bell\N{REPLACEMENT CHARACTER}here"
     )
+
+
+def _workbook_with_shared_strings(strings_xml: bytes) -> bytes:
+    """A workbook whose sheet's two cells are shared strings 0 and 1 of `strings_xml`."""
+    rows = b'<row r="1"><c r="A1" t="s"><v>0</v></c></row><row r="2"><c r="A2" t="s"><v>1</v></c></row>'
+    content = _workbook_with_sheet_xml(rows)
+    source = zipfile.ZipFile(io.BytesIO(content))
+    result = io.BytesIO()
+    override = (
+        b'<Override PartName="/xl/sharedStrings.xml" '
+        b'ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+    )
+    with zipfile.ZipFile(result, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", override + b"</Types>")
+            target.writestr(info.filename, data)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            b'<?xml version="1.0" encoding="UTF-8"?>'
+            b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">' + strings_xml,
+        )
+    return result.getvalue()
+
+
+def test_a_workbook_of_millions_of_tiny_shared_strings_is_refused_at_the_limit():
+    # The shared strings are the one part openpyxl reads whole at opening. Past the limit they
+    # turn into broken XML: parsing them all first would call the file damaged instead.
+    strings = b"<si><t>a</t></si>" * (spreadsheets.MAX_SHARED_STRINGS + 50_000) + b"<si><t>garbage"
+    assert _refusal(_workbook_with_shared_strings(strings), "p.xlsx") == (
+        "This workbook holds more than 200,000 different texts; a sheet of 5,000 rows needs fewer."
+    )
+
+
+def test_shared_strings_are_read_as_openpyxl_reads_them():
+    strings = (
+        b"<si><t>title</t></si><si><r><t>\xe5\x8c\x97\xe4\xba\xac </t></r><r><t>Forum</t></r></si></sst>"
+    )
+    [table] = read_sheets(content=_workbook_with_shared_strings(strings), filename="p.xlsx")
+    assert (table.headers, table.rows) == (["title"], [["北京 Forum"]])

@@ -151,7 +151,8 @@ def column_name(text: str) -> str:
 
 
 def _letters(index: int) -> str:
-    return get_column_letter(index + 1)
+    """A column as a spreadsheet names it (0 is A); past Excel's last (XFD), by its number."""
+    return get_column_letter(index + 1) if index < 16384 else f"{index + 1:,}"
 
 
 class _Table:
@@ -167,6 +168,12 @@ class _Table:
     def add(self, values) -> None:
         self.lines += 1
         line = self.lines
+        values, beyond = list(values), None
+        if len(values) > MAX_COLUMNS + 1:  # a CSV line of a million commas: look past the limit once
+            rest = values[MAX_COLUMNS + 1 :]
+            if any(rest):
+                beyond = MAX_COLUMNS + 1 + next(index for index, value in enumerate(rest) if value)
+            values = values[: MAX_COLUMNS + 1]
         cells = [cell_text(value) for value in values]
         for column, text in enumerate(cells):
             if "\x00" in text:
@@ -180,7 +187,7 @@ class _Table:
                     f"{MAX_CELL_CHARS:,} characters."
                 )
         if self.headers is None:
-            self._header(cells)
+            self._header(cells if beyond is None else [*cells, "…"])
             return
         if line > MAX_LINES + 1:
             self.refuse(
@@ -190,8 +197,8 @@ class _Table:
         width = len(self.headers)
         while len(cells) > width and not cells[-1]:
             cells.pop()
-        if len(cells) > width:
-            extra = next(index for index in range(width, len(cells)) if cells[index])
+        if len(cells) > width or beyond is not None:
+            extra = next((index for index in range(width, len(cells)) if cells[index]), beyond)
             self.refuse(
                 f"line {line} has a cell in column {_letters(extra)}, but the first line names "
                 f"{width} columns: that cell has no column name."
@@ -209,7 +216,9 @@ class _Table:
         while names and not names[-1]:
             names.pop()
         if len(names) > MAX_COLUMNS:
-            self.refuse(f"the first line names {len(names)} columns; a file may have at most {MAX_COLUMNS}.")
+            self.refuse(
+                f"the first line names more than {MAX_COLUMNS} columns; a file may have at most that many."
+            )
         seen: dict[str, int] = {}
         for index, name in enumerate(names):
             if name and name in seen:

@@ -89,7 +89,16 @@ def test_a_csv_of_blank_lines_is_refused_at_the_line_limit():
 
 def test_a_csv_line_of_too_many_cells_says_which_limit():
     content = ",".join(f"c{n}" for n in range(MAX_COLUMNS + 1)).encode()
-    assert _refusal(content) == f"The first line names {MAX_COLUMNS + 1} columns; a file may have at most 50."
+    assert (
+        _refusal(content) == "The first line names more than 50 columns; a file may have at most that many."
+    )
+    # A million commas, then a name: the cells past the limit are never read one by one.
+    assert "more than 50 columns" in _refusal(b"title" + b"," * 1_000_000 + b"x\n")
+
+
+def test_a_cell_far_past_the_header_is_found_without_reading_every_cell_before_it():
+    content = b"uid,type,title\n,meeting,Breakfast" + b"," * 1_000_000 + b"x\n"
+    assert _refusal(content).startswith("Line 2 has a cell in column ")
 
 
 def test_a_zip_bomb_is_refused_by_its_unpacked_size_before_openpyxl_opens_it(monkeypatch):

@@ -102,10 +102,9 @@ class DelegationAdmin(ReadableHistoryAdmin):
 @admin.register(Member)
 class MemberAdmin(ImportExportModelAdmin, ReadableHistoryAdmin):
     resource_classes = [MemberResource]
-    # The formats offered are IMPORT_EXPORT_FORMATS in settings. Excel reads a CSV without a
-    # byte-order mark in the PC's legacy code page, so 김다니엘 would arrive as mojibake. Imports
-    # already read utf-8-sig (the package's from_encoding), with or without the mark.
-    to_encoding = "utf-8-sig"
+    # The formats offered are IMPORT_EXPORT_FORMATS in settings, from missionplanner/spreadsheets.py:
+    # its CSV is bytes in and out, written with a byte-order mark (Excel reads a CSV without one in
+    # the PC's legacy code page, so 김다니엘 would arrive as mojibake) and read as every upload is.
     # Fits beside the navigation and filter sidebars at 1280 px: the local name shares the name's
     # cell, long organisation and mission names wrap (css/admin.css), job titles live on the change
     # page and whether a member is active is a filter.

@@ -188,7 +188,7 @@ MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # What the admin offers for import and export, CSV first. Both open in Excel with 김다니엘 and 北京
-# intact: XLSX as it is, CSV thanks to the byte-order mark MemberAdmin writes (its to_encoding).
+# intact: XLSX as it is, CSV thanks to the byte-order mark it is written with.
 # JSON, YAML and the rest stay off: nobody here opens them, and each is one more parser for uploads.
 # Both write every cell as text, so a value typed as a formula never runs in a spreadsheet
 # (missionplanner/spreadsheets.py), and read back what they wrote.

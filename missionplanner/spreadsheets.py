@@ -80,17 +80,13 @@ def unescape(text: str) -> str:
     return text[1:] if text.startswith("'") and _looks_escaped(text[1:]) else text
 
 
-def csv_text(headers, rows) -> str:
+def csv_file(headers, rows) -> bytes:
+    """A CSV with a byte-order mark (without one, Excel reads 北京 in the PC's legacy code page)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([csv_safe(name) for name in headers])
     writer.writerows([csv_safe(value) for value in row] for row in rows)
-    return out.getvalue()
-
-
-def csv_file(headers, rows) -> bytes:
-    """A CSV with a byte-order mark (without one, Excel reads 北京 in the PC's legacy code page)."""
-    return csv_text(headers, rows).encode("utf-8-sig")
+    return out.getvalue().encode("utf-8-sig")
 
 
 def _string_cell(sheet, value, font=None) -> WriteOnlyCell:
@@ -378,15 +374,21 @@ def _dataset(sheet: Sheet) -> tablib.Dataset:
 
 
 class TextCSV(base_formats.CSV):
-    """The package's CSV, written by `csv_text` (the admin adds the byte-order mark) and read by
-    `read_sheets`: the same limits and messages as any upload, and the apostrophes taken off."""
+    """The package's CSV as bytes in and out, like every other file here: written by `csv_file`
+    (with the byte-order mark) and read by `read_sheets`, with the same encodings, limits and
+    messages as any upload, and the apostrophes `csv_safe` added taken off."""
+
+    def is_binary(self):
+        return True  # the admin then neither decodes the upload nor encodes the export
+
+    def get_read_mode(self):
+        return "rb"
 
     def export_data(self, dataset, **kwargs):
-        return csv_text(dataset.headers or [], dataset)
+        return csv_file(dataset.headers or [], dataset)
 
     def create_dataset(self, in_stream, **kwargs):
-        content = in_stream.encode() if isinstance(in_stream, str) else in_stream  # decoded by the admin
-        [sheet] = read_sheets(content=content, filename="upload.csv")
+        [sheet] = read_sheets(content=in_stream, filename="upload.csv")
         return _dataset(sheet)
 
 

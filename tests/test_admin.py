@@ -564,7 +564,7 @@ def test_import_preview_shows_a_changed_value_old_struck_out_then_new(admin_clie
 def test_a_member_import_with_a_nul_byte_is_refused_in_words_before_the_database(admin_client):
     # PostgreSQL refuses NUL in text: the import used to end in a 500 there.
     DelegationFactory(slug="china-2016")
-    content = "delegation,full_name,notes\nchina-2016,Li Ming,NUL\x00note\n".encode()
+    content = b"delegation,full_name,notes\nchina-2016,Li Ming,NUL\x00note\n"
     response = _import_file(admin_client, "members.csv", content, "csv")
     assert response.status_code == 200
     assert (
@@ -573,3 +573,16 @@ def test_a_member_import_with_a_nul_byte_is_refused_in_words_before_the_database
         .startswith("Line 2, column C: the cell holds a NUL character (byte 0)")
     )
     assert not Member.objects.exists()
+
+
+def test_a_member_csv_saved_by_excel_on_windows_imports_with_its_accents(admin_client):
+    delegation = DelegationFactory(slug="france-2024")
+    content = "delegation,full_name,title\nfrance-2024,Hélène Dupré,Déléguée – export\n".encode("cp1252")
+    preview = _import_file(admin_client, "members.csv", content, "csv")
+    assert (
+        not preview.context["result"].has_errors() and not preview.context["result"].has_validation_errors()
+    )
+    _confirm(admin_client, preview)
+    assert list(delegation.members.values_list("full_name", "title")) == [
+        ("Hélène Dupré", "Déléguée – export")
+    ]

@@ -56,9 +56,9 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
-def _uploads_kept_in_a_temporary_directory(settings, tmp_path):
+def _uploads_kept_in_a_temporary_directory(settings, tmp_path_factory):
     # An import's upload waits on the server between preview and Import (missionplanner/uploads.py).
-    settings.IMPORT_UPLOAD_DIR = str(tmp_path / "uploads")
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path_factory.getbasetemp() / "uploads")
 
 
 @pytest.fixture(autouse=True)

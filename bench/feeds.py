@@ -43,6 +43,7 @@ def parse_args():
     parser.add_argument(
         "--use-database-url", action="store_true", help="use DATABASE_URL instead of a temp SQLite"
     )
+    parser.add_argument("--import-rows", type=int, default=5000, help="rows of the programme file imported")
     # Internal: print one briefing book in this fresh process (see bench_briefing).
     parser.add_argument("--briefing-child", choices=["delegate", "staff"], help=argparse.SUPPRESS)
     parser.add_argument("--briefing-target", help=argparse.SUPPRESS)
@@ -425,6 +426,10 @@ def main() -> None:
     from bench.matchmaking import bench_matchmaking
 
     matchmaking = bench_matchmaking()
+    # Also after it: a 5,000-row programme imported, the probe's zip bomb refused (bench/imports.py).
+    from bench.imports import bench_imports
+
+    imports = bench_imports(staff, rows=args.import_rows)
 
     result = {
         "meetings": args.meetings,
@@ -456,6 +461,7 @@ def main() -> None:
         "peak_rss_mb": round(peak_rss_mb, 1),
         "database": os.environ["DATABASE_URL"].split(":", 1)[0],
         **matchmaking,
+        **imports,
     }
     rows = [
         (
@@ -552,6 +558,17 @@ def main() -> None:
             "target < 50 ms",
         ),
         ("Peak RSS", f"{peak_rss_mb:.0f} MB", ""),
+        (
+            f"Programme import preview, {imports['import_rows']} rows",
+            f"{imports['import_5000_ms']:.0f} ms",
+            f"{imports['import_5000_peak_mb']:.0f} MB allocated at most",
+        ),
+        ("... Import (saved)", f"{imports['import_5000_save_ms']:.0f} ms", ""),
+        (
+            f"Zip bomb ({imports['import_bomb_bytes'] // 1024} KB, 990,000 rows) refused",
+            f"{imports['import_bomb_ms']:.0f} ms",
+            f"target < 1,000 ms; {imports['import_bomb_peak_mb']:.1f} MB allocated at most",
+        ),
     ]
     width = max(len(row[0]) for row in rows)
     print(f"Mission Planner benchmark: {args.meetings} meetings, {args.legs} legs, {args.members} members")

@@ -10,6 +10,7 @@ from delegations.resources import MemberResource
 from delegations.tokens import rotate_delegation_token, rotate_member_tokens
 from itinerary.history import ReadableHistoryAdmin
 from itinerary.models import Stay
+from missionplanner.spreadsheets import UnreadableFile
 
 
 def confirm_rotation(model_admin, request, queryset, *, action: str, title: str, warning: str):
@@ -101,10 +102,9 @@ class DelegationAdmin(ReadableHistoryAdmin):
 @admin.register(Member)
 class MemberAdmin(ImportExportModelAdmin, ReadableHistoryAdmin):
     resource_classes = [MemberResource]
-    # The formats offered are IMPORT_EXPORT_FORMATS in settings. Excel reads a CSV without a
-    # byte-order mark in the PC's legacy code page, so 김다니엘 would arrive as mojibake. Imports
-    # already read utf-8-sig (the package's from_encoding), with or without the mark.
-    to_encoding = "utf-8-sig"
+    # The formats offered are IMPORT_EXPORT_FORMATS in settings, from missionplanner/spreadsheets.py:
+    # its CSV is bytes in and out, written with a byte-order mark (Excel reads a CSV without one in
+    # the PC's legacy code page, so 김다니엘 would arrive as mojibake) and read as every upload is.
     # Fits beside the navigation and filter sidebars at 1280 px: the local name shares the name's
     # cell, long organisation and mission names wrap (css/admin.css), job titles live on the change
     # page and whether a member is active is a filter.
@@ -122,6 +122,13 @@ class MemberAdmin(ImportExportModelAdmin, ReadableHistoryAdmin):
     autocomplete_fields = ["organisation", "delegation"]
     readonly_fields = ["feed_token", "created_at", "updated_at"]
     actions = ["rotate_feed_tokens"]
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        """A file refused by missionplanner/spreadsheets.py says why (the package names the error's class)."""
+        if isinstance(e, UnreadableFile):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
     @admin.display(description="Name", ordering="full_name")
     def name(self, obj) -> str:

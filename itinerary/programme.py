@@ -20,17 +20,24 @@ from __future__ import annotations
 import difflib
 import uuid
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
-import tablib
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from import_export.formats.base_formats import CSV, XLSX
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.models import City, ItemStatus, Meeting, TravelLeg
 from itinerary.timezones import make_local_aware
+from missionplanner.spreadsheets import (  # noqa: F401 (UnreadableFile and MAX_ROWS: the pages' too)
+    CONTENT_TYPES,
+    MAX_ROWS,
+    TIME_FORMAT,
+    UnreadableFile,
+    csv_file,
+    read_sheets,
+    xlsx_file,
+)
 
 COLUMNS = (
     "uid",
@@ -59,7 +66,6 @@ COLUMNS = (
     "booking_reference",
 )
 MEETING, LEG = "meeting", "leg"
-TIME_FORMAT = "%Y-%m-%d %H:%M"
 # Accepted for typed times besides TIME_FORMAT; day-first or month-first dates are not, since
 # "03/04/2016" means March to a Californian and April to everyone else.
 TIME_FORMATS = (
@@ -69,9 +75,10 @@ TIME_FORMATS = (
     "%Y-%m-%dT%H:%M:%S",
     f"{TIME_FORMAT} %z",  # the second of a repeated time, with its offset
 )
-MAX_ROWS = 5000
-FORMATS = {"csv": CSV(encoding="utf-8-sig"), "xlsx": XLSX()}
-CONTENT_TYPES = {name: fmt.get_content_type() for name, fmt in FORMATS.items()}
+FORMATS = CONTENT_TYPES  # the formats files are read and written in, by extension
+# "Did you mean": at most this many names looked up per file and list, none longer than this.
+SUGGESTIONS = 50
+SUGGEST_UP_TO_CHARS = 100
 
 # Columns read into plain text fields of each model: column -> attribute.
 MEETING_TEXT = {
@@ -91,54 +98,23 @@ LEG_TEXT = {
 }
 
 
-class UnreadableFile(ValueError):
-    """The upload is not a CSV or XLSX file this module can read; the message says why."""
-
-
 # Reading and writing files ----------------------------------------------------------------------
-
-
-def _cell(value) -> str:
-    """A cell as the text staff typed: Excel's numbers and dates come back as Python objects."""
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        # Excel stores times as fractions of a day, so 09:30 can read back as 09:29:59.999.
-        return (value + timedelta(seconds=30)).replace(second=0, microsecond=0).strftime(TIME_FORMAT)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
 
 
 def read_spreadsheet(*, content: bytes, filename: str) -> tuple[list[str], list[list[str]]]:
     """The header and the rows of an uploaded CSV (with or without a byte-order mark) or XLSX file.
 
-    Every cell comes back as text, so a table can travel signed between the preview and the
-    confirmation, and be read the same way whichever format it came in.
+    Every cell comes back as text, read the same way whichever format it came in; the limits (rows,
+    columns, a workbook's unpacked size) and their messages are missionplanner/spreadsheets.py's.
     """
-    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
-    if extension not in FORMATS:
-        raise UnreadableFile("Upload a .csv or .xlsx file.")
-    try:
-        dataset = FORMATS[extension].create_dataset(content)
-    except Exception as error:  # tablib, csv and openpyxl each raise their own kinds
-        raise UnreadableFile(f"This file cannot be read as {extension.upper()}: {error}") from None
-    headers = [_cell(name).lower().replace(" ", "_") for name in dataset.headers or []]
-    if not any(headers):
-        raise UnreadableFile("The file is empty: the first line must name the columns.")
-    rows = [[_cell(value) for value in row] for row in dataset]
-    if len(rows) > MAX_ROWS:
-        raise UnreadableFile(f"The file has {len(rows)} rows; import at most {MAX_ROWS} at a time.")
-    return headers, rows
+    [sheet] = read_sheets(content=content, filename=filename)
+    return sheet.headers, sheet.rows
 
 
 def _file(rows: list[list[str]], *, fmt: str) -> bytes:
-    dataset = tablib.Dataset(*rows, headers=list(COLUMNS), title="Programme")
-    data = FORMATS[fmt].export_data(dataset)
-    # Excel reads a CSV without a byte-order mark as the PC's legacy code page: 北京 would be garbled.
-    return data.encode("utf-8-sig") if isinstance(data, str) else data
+    if fmt == "csv":
+        return csv_file(COLUMNS, rows)
+    return xlsx_file([("Programme", COLUMNS, rows)])
 
 
 def template_file(*, fmt: str) -> bytes:
@@ -171,6 +147,7 @@ class Names:
             else:
                 self.written[thing.pk] = primary
         self.display = sorted({names(thing)[0] for thing in things})
+        self._suggested: dict[str, str] = {}
 
     def find(self, text: str):
         """The thing called `text`, or a ValueError that says what was wrong and suggests a name."""
@@ -179,12 +156,24 @@ class Names:
             return next(iter(found.values()))
         if found:
             raise ValueError(f"more than one {self.noun} is called {text!r}")
+        hint = self._suggestion(text)
+        raise ValueError(f"no {self.noun} called {text!r}" + (f" — did you mean {hint}?" if hint else ""))
+
+    def _suggestion(self, text: str) -> str:
+        """The listed name closest to `text`, if one is close. Comparing costs time with every name
+        listed, so each text is compared once, long texts never, and a file gets SUGGESTIONS at most
+        (a file of unknown names is wrong throughout: the first hints say why)."""
+        key = text.casefold()
+        if key in self._suggested:
+            return self._suggested[key]
+        if len(text) > SUGGEST_UP_TO_CHARS or len(self._suggested) >= SUGGESTIONS:
+            return ""
         close = difflib.get_close_matches(text, self.display, n=1, cutoff=0.6)
         if not close:  # "shangai" against "Shanghai": compare without case as well
             folded = {name.casefold(): name for name in self.display}
-            close = [folded[m] for m in difflib.get_close_matches(text.casefold(), list(folded), n=1)]
-        hint = f" — did you mean {close[0]}?" if close else ""
-        raise ValueError(f"no {self.noun} called {text!r}{hint}")
+            close = [folded[m] for m in difflib.get_close_matches(key, list(folded), n=1)]
+        self._suggested[key] = close[0] if close else ""
+        return self._suggested[key]
 
     def write(self, thing) -> str:
         return self.written.get(thing.pk, thing.full_name if isinstance(thing, Member) else thing.name)

@@ -1,7 +1,8 @@
 """Staff pages for the programme as a spreadsheet: export, template, upload → preview → confirm.
 
-The table read from an upload travels from the preview to the confirmation signed in the form, and
-is planned again on confirming, so what is saved is checked against the database as it is then.
+The upload is kept on the server (missionplanner/uploads.py) and its name travels from the preview
+to the confirmation signed in the form; confirming reads it and plans it again, so what is saved is
+checked against the database as it is then.
 """
 
 from django import forms
@@ -25,6 +26,7 @@ from itinerary.programme import (
     template_file,
     versions_of,
 )
+from missionplanner import uploads
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SIGNED_FOR = 60 * 60  # seconds a preview may wait before its Import button is refused
@@ -33,12 +35,17 @@ SIGNED_FOR = 60 * 60  # seconds a preview may wait before its Import button is r
 class ProgrammeUploadForm(forms.Form):
     file = forms.FileField(label="Spreadsheet (.xlsx or .csv)")
 
+    def read(self, content: bytes, filename: str):
+        return read_spreadsheet(content=content, filename=filename)
+
     def clean_file(self):
+        """What `read` makes of the upload; the file's bytes are kept as `self.content`."""
         upload = self.cleaned_data["file"]
         if upload.size > MAX_UPLOAD_BYTES:
             raise forms.ValidationError("The file is larger than 5 MB.")
+        self.content = upload.read()
         try:
-            return read_spreadsheet(content=upload.read(), filename=upload.name)
+            return self.read(self.content, upload.name)
         except UnreadableFile as error:
             raise forms.ValidationError(str(error)) from None
 
@@ -66,12 +73,13 @@ class ProgrammeView(DelegationScopedMixin, FormView):
     def form_valid(self, form):
         headers, rows = form.cleaned_data["file"]
         plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
-        return _preview(self.request, self.delegation, plan, headers, rows, self.request.FILES["file"].name)
+        upload = "" if plan.errors else uploads.keep(form.content)  # only a file that can be imported
+        return _preview(self.request, self.delegation, plan, upload, self.request.FILES["file"].name)
 
 
-def _preview(request, delegation, plan, headers, rows, filename, changed=()):
-    """The preview page; its Import button carries the table and when each item was last saved."""
-    table = {"headers": headers, "rows": rows, "filename": filename, "versions": versions_of(plan)}
+def _preview(request, delegation, plan, upload, filename, changed=()):
+    """The preview page; its Import button names the kept upload and when each item was last saved."""
+    table = {"upload": upload, "filename": filename, "versions": versions_of(plan)}
     context = {
         "delegation": delegation,
         "form": ProgrammeUploadForm(),  # the upload has been read: offer an empty field for the next
@@ -91,17 +99,22 @@ class ProgrammeConfirmView(DelegationScopedMixin, View):
             table = signing.loads(
                 request.POST.get("payload", ""), salt=_salt(self.delegation), max_age=SIGNED_FOR
             )
-        except signing.BadSignature:
+            content = uploads.kept(table["upload"])
+            if content is None:  # imported already, or kept for too long
+                raise signing.BadSignature
+            headers, rows = read_spreadsheet(content=content, filename=table["filename"])
+        except (signing.BadSignature, KeyError, TypeError, UnreadableFile):
             messages.error(
                 request, "That preview has expired or is not from this mission: upload the file again."
             )
             return redirect("programme", self.delegation.slug)
-        headers, rows, filename = table["headers"], table["rows"], table["filename"]
+        upload, filename = table["upload"], table["filename"]
         plan = plan_import(delegation=self.delegation, headers=headers, rows=rows)
         changed = changed_since(plan, table["versions"])
         if plan.errors or changed:  # the mission changed since the preview: show what the file does now
-            return _preview(request, self.delegation, plan, headers, rows, filename, changed)
+            return _preview(request, self.delegation, plan, upload, filename, changed)
         apply_import(delegation=self.delegation, plan=plan)
+        uploads.forget(upload)
         messages.success(
             request,
             f"Imported: {len(plan.new)} new, {len(plan.updated)} changed, {len(plan.unchanged)} unchanged. "

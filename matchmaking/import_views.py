@@ -1,10 +1,9 @@
 """Staff pages for a B2B session's participants and requests as spreadsheets: templates, exports,
 upload → preview → confirm. They work as the programme's pages do (itinerary/programme_views.py):
-the tables read from an upload travel signed from the preview to the confirmation and are planned
-again there, against the database as it is then.
+the upload is kept on the server, its name travels signed from the preview to the confirmation, and
+its tables are read and planned again there, against the database as it is then.
 """
 
-from django import forms
 from django.contrib import messages
 from django.core import signing
 from django.db import IntegrityError
@@ -30,6 +29,7 @@ from matchmaking.imports import (
     versions_of,
 )
 from matchmaking.models import Session
+from missionplanner import uploads
 
 
 class SessionMixin:
@@ -50,24 +50,18 @@ class B2BUploadForm(ProgrammeUploadForm):
         super().__init__(*args, **kwargs)
         self.fields["file"].help_text = "Participants, requests, or a workbook with a sheet of each."
 
-    def clean_file(self):
-        super().clean_file()  # refused in the programme's words: too large, not CSV or XLSX, empty
-        upload = self.cleaned_data["file"]
-        upload.seek(0)
-        try:
-            return read_tables(content=upload.read(), filename=upload.name)
-        except UnreadableFile as error:
-            raise forms.ValidationError(str(error)) from None
+    def read(self, content: bytes, filename: str) -> list[Table]:
+        return read_tables(content=content, filename=filename)
 
 
 def _salt(session) -> str:
     return f"b2b-import:{session.pk}"
 
 
-def _preview(request, session, plan, tables: list[Table], filename: str, changed=()):
-    """The preview; its Import button carries the tables and when each row's object was last saved."""
+def _preview(request, session, plan, upload: str, filename: str, changed=()):
+    """The preview; its Import button names the kept upload and when each row's object was last saved."""
     payload = {
-        "tables": [[table.kind, table.headers, table.rows] for table in tables],
+        "upload": upload,
         "filename": filename,
         "versions": versions_of(plan),
     }
@@ -98,7 +92,8 @@ class ImportView(DelegationScopedMixin, SessionMixin, FormView):
     def form_valid(self, form):
         tables = form.cleaned_data["file"]
         plan = plan_import(session=self.session, tables=tables)
-        return _preview(self.request, self.session, plan, tables, self.request.FILES["file"].name)
+        upload = "" if plan.errors else uploads.keep(form.content)  # only a file that can be imported
+        return _preview(self.request, self.session, plan, upload, self.request.FILES["file"].name)
 
 
 class ImportConfirmView(DelegationScopedMixin, SessionMixin, View):
@@ -108,23 +103,26 @@ class ImportConfirmView(DelegationScopedMixin, SessionMixin, View):
         session = self.session
         try:
             payload = signing.loads(request.POST.get("payload", ""), salt=_salt(session), max_age=SIGNED_FOR)
-        except signing.BadSignature:
+            content = uploads.kept(payload["upload"])
+            if content is None:  # imported already, or kept for too long
+                raise signing.BadSignature
+            tables = read_tables(content=content, filename=payload["filename"])
+        except (signing.BadSignature, KeyError, TypeError, UnreadableFile):
             messages.error(
                 request, "That preview has expired or is not from this session: upload the file again."
             )
             return redirect("b2b-import", self.delegation.slug, session.pk)
-        tables = [Table(kind, headers, rows) for kind, headers, rows in payload["tables"]]
+        upload, filename = payload["upload"], payload["filename"]
         plan = plan_import(session=session, tables=tables)
         changed = changed_since(plan, payload["versions"])
         if plan.errors or changed:  # the session changed since the preview: show what the file does now
-            return _preview(request, session, plan, tables, payload["filename"], changed)
+            return _preview(request, session, plan, upload, filename, changed)
         try:
             apply_import(plan=plan)
         except IntegrityError:  # someone added the same participant or request a moment ago
             messages.error(request, "Someone changed this session while importing: nothing was imported.")
-            return _preview(
-                request, session, plan_import(session=session, tables=tables), tables, payload["filename"]
-            )
+            return _preview(request, session, plan_import(session=session, tables=tables), upload, filename)
+        uploads.forget(upload)
         messages.success(
             request,
             f"Imported: {len(plan.new)} new, {len(plan.updated)} changed, {len(plan.unchanged)} unchanged.",

@@ -21,26 +21,15 @@ a plan without errors in one transaction. A file with any bad row imports nothin
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 
-import openpyxl
-import tablib
 from django.db import transaction
 
 from delegations.models import Organisation
-from itinerary.programme import (
-    FORMATS,
-    ImportPlan,
-    Names,
-    RowPlan,
-    UnreadableFile,
-    _full_clean,
-    _Row,
-    read_spreadsheet,
-)
+from itinerary.programme import ImportPlan, Names, RowPlan, _full_clean, _Row
 from matchmaking.models import Participant, Priority, Request, Session
+from missionplanner.spreadsheets import UnreadableFile, csv_file, read_sheets, xlsx_file
 
 PARTICIPANTS, REQUESTS, BOTH = "participants", "requests", "all"
 COLUMNS = {
@@ -121,59 +110,34 @@ def _kind_of(headers: list[str]) -> str:
     )
 
 
-def _sheets(content: bytes) -> list[tuple[str, bytes]]:
-    """A workbook's sheets named "participants" or "requests", each as a workbook of its own.
-
-    Each is saved as the active sheet of a copy, so the programme's reader reads it like any file.
-    Empty when the upload is not a workbook or has no such sheet: the first sheet is then read.
-    """
-    try:
-        book = openpyxl.load_workbook(io.BytesIO(content), data_only=True)
-    except Exception:  # not a workbook: read_spreadsheet says so in words
-        return []
-    sheets = []
-    for index, sheet in enumerate(book.worksheets):
-        if sheet.title.strip().casefold() in KINDS:
-            book.active = index
-            buffer = io.BytesIO()
-            book.save(buffer)
-            sheets.append((sheet.title.strip().casefold(), buffer.getvalue()))
-    return sheets
-
-
 def read_tables(*, content: bytes, filename: str) -> list[Table]:
     """The tables of an uploaded CSV or XLSX file: its one sheet, or its participants and requests sheets.
 
     Raises UnreadableFile, with a message for staff, for a file that is not CSV or XLSX, is empty,
-    or whose header names neither kind of table.
+    passes a limit of missionplanner/spreadsheets.py, or whose header names neither kind of table.
+    Only the sheets named so are read, each in a stream that stops at the row and column limits.
     """
-    named = _sheets(content) if filename.lower().endswith(".xlsx") else []
-    pieces = named or [("", content)]
     tables = []
-    for kind, piece in pieces:
-        headers, rows = read_spreadsheet(content=piece, filename=filename)
-        headers = [HEADER_SPELLINGS.get(name, name) for name in headers]
-        tables.append(Table(kind=kind or _kind_of(headers), headers=headers, rows=rows))
+    for sheet in read_sheets(content=content, filename=filename, names=KINDS):
+        headers = [HEADER_SPELLINGS.get(name, name) for name in sheet.headers]
+        tables.append(Table(kind=sheet.name or _kind_of(headers), headers=headers, rows=sheet.rows))
     return sorted(tables, key=lambda table: KINDS.index(table.kind))  # participants first
 
 
 # Writing files ----------------------------------------------------------------------------------
 
 
-def _dataset(kind: str, rows: list[dict[str, str]]) -> tablib.Dataset:
+def _sheet(kind: str, rows: list[dict[str, str]]) -> tuple[str, tuple, list[list[str]]]:
     columns = COLUMNS[kind]
-    return tablib.Dataset(
-        *[[row.get(c, "") for c in columns] for row in rows], headers=list(columns), title=kind
-    )
+    return kind, columns, [[row.get(c, "") for c in columns] for row in rows]
 
 
 def _file(tables: dict[str, list[dict[str, str]]], *, fmt: str) -> bytes:
     """One kind in either format, or both kinds as the two sheets of one workbook."""
-    if len(tables) > 1:
-        return tablib.Databook([_dataset(kind, rows) for kind, rows in tables.items()]).export("xlsx")
+    if len(tables) > 1 or fmt == "xlsx":
+        return xlsx_file([_sheet(kind, rows) for kind, rows in tables.items()])
     [(kind, rows)] = tables.items()
-    data = FORMATS[fmt].export_data(_dataset(kind, rows))
-    return data.encode("utf-8-sig") if isinstance(data, str) else data  # Excel needs the BOM for 中文
+    return csv_file(*_sheet(kind, rows)[1:])
 
 
 def _hhmm(value: time | None) -> str:

@@ -7,9 +7,9 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.contrib.messages import constants as message_constants
 from django.core.exceptions import ImproperlyConfigured
-from import_export.formats.base_formats import CSV, XLSX
 
 from missionplanner.env import env_bool, env_cache, env_choice, env_int, env_list, env_redis_url, env_str
+from missionplanner.spreadsheets import TextCSV, TextXLSX
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -190,9 +190,11 @@ MESSAGE_TAGS = {message_constants.ERROR: "danger"}
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_SKIP_ADMIN_LOG = False
 # What the admin offers for import and export, CSV first. Both open in Excel with 김다니엘 and 北京
-# intact: XLSX as it is, CSV thanks to the byte-order mark MemberAdmin writes (its to_encoding).
+# intact: XLSX as it is, CSV thanks to the byte-order mark it is written with.
 # JSON, YAML and the rest stay off: nobody here opens them, and each is one more parser for uploads.
-IMPORT_EXPORT_FORMATS = [CSV, XLSX]
+# Both write every cell as text, so a value typed as a formula never runs in a spreadsheet
+# (missionplanner/spreadsheets.py), and read back what they wrote.
+IMPORT_EXPORT_FORMATS = [TextCSV, TextXLSX]
 
 # E-mail (notices to delegates) goes through Django's backends: the console with DEBUG on, SMTP
 # otherwise. `make run` writes each message to a file under DJANGO_EMAIL_FILE_PATH instead.
@@ -203,6 +205,10 @@ EMAIL_BACKEND = env_str(
     else "django.core.mail.backends.smtp.EmailBackend",
 )
 EMAIL_FILE_PATH = env_str("DJANGO_EMAIL_FILE_PATH", str(BASE_DIR / "var" / "mail"))
+
+# Imports keep the uploaded file here between its preview and Import (missionplanner/uploads.py);
+# with several app servers, a directory they share.
+IMPORT_UPLOAD_DIR = env_str("IMPORT_UPLOAD_DIR", str(BASE_DIR / "var" / "uploads"))
 EMAIL_HOST = env_str("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("DJANGO_EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("DJANGO_EMAIL_HOST_USER")

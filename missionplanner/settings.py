@@ -63,6 +63,8 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads never take SQLite's write lock; a write that waited too long for it is a 503, not a 500.
+    "missionplanner.database.DatabaseLockMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -132,11 +134,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Each view is one transaction; on SQLite a read's begins DEFERRED (missionplanner.database).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Take the write lock when a transaction starts, so concurrent writers queue instead of failing
-    # with "database is locked" halfway through.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # A write takes the lock when its transaction starts, so concurrent writers queue instead of
+        # failing with "database is locked" halfway through; reads begin DEFERRED instead.
+        transaction_mode="IMMEDIATE",
+        # How long a write waits for the lock before its request answers 503 "busy, try again".
+        timeout=env_int("SQLITE_BUSY_TIMEOUT", 5),
+        # The write-ahead log lets readers read while one writer writes (the setting stays in the file).
+        init_command="PRAGMA journal_mode=WAL",
+    )
 
 # Built calendar feeds live here. Local memory is per process; with several app servers, point
 # CACHE_URL at a shared Redis or memcached so each feed is built once per change, not once per server.

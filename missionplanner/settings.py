@@ -50,13 +50,14 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # Before django_tasks_db: its db_worker command is ours (missionplanner/worker.py).
+    "missionplanner",
     "django_tasks",
     "django_tasks_db",
     "delegations",
     "itinerary",
     "publishing",
     "matchmaking",
-    "missionplanner",
 ]
 
 MIDDLEWARE = [
@@ -246,6 +247,9 @@ if TASKS_BACKEND == "rq":
         )
     # django_rq brings `manage.py rqworker` and the queues RQBackend enqueues on.
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# A task worker not seen for this long is taken for dead: the tasks it held run again, and /healthz
+# answers 503 once a task has waited this long with no worker seen (missionplanner.worker).
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 60)
 # Automatic publishing: a member's notice waits until the edits have been quiet this long, so a
 # burst of saves ends in one notice.
 NOTICE_QUIET_MINUTES = env_int("NOTICE_QUIET_MINUTES", 5)

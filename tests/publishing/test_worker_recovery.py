@@ -80,10 +80,11 @@ class Setup:
         subprocess.run(command, cwd=ROOT, env=self.env, check=True, capture_output=True)
 
     def worker(self) -> subprocess.Popen:
-        """`manage.py db_worker` as make run starts it (DEBUG on), polling every 0.1 s."""
+        """`manage.py db_worker` with DEBUG on, as under make run (no --reload: the autoreloader's
+        parent process would take SIGTERM and cut the task off), polling every 0.1 s."""
         log = self.logs / f"worker{len(self.workers)}.log"
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker", "--no-reload", "--interval", "0.1"],
+            [sys.executable, "manage.py", "db_worker", "--interval", "0.1"],
             cwd=ROOT, env=self.env, stdout=log.open("w"), stderr=subprocess.STDOUT,
         )  # fmt: skip
         process.log = log

@@ -22,7 +22,7 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -31,6 +31,7 @@ from itinerary.models import Meeting
 from itinerary.programme import COLUMNS, export_file, read_spreadsheet
 from matchmaking import import_views
 from matchmaking.imports import REQUESTS
+from missionplanner.database import BUSY
 from tests.factories import (
     CityFactory,
     DelegationFactory,
@@ -263,3 +264,18 @@ def test_b2b_upload_is_read_and_planned_outside_any_transaction_and_saved_in_one
         ("apply_import", True),
     ]
     assert seller.requests_made.get().priority == "must"
+
+
+@pytest.mark.django_db
+def test_a_board_move_stopped_by_the_lock_answers_503_json_the_board_shows(client, mission, monkeypatch):
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr("itinerary.views.parse_move", lambda body: {})
+    monkeypatch.setattr("itinerary.views.item_move", locked)  # another save held the lock too long
+    client.force_login(mission["staff"])
+    url = reverse("board-move", args=[mission["delegation"].slug])
+    response = client.post(url, {"kind": "meeting", "pk": 1}, content_type="application/json")
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json() == {"error": BUSY}  # board.js shows `error` and puts the block back

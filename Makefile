@@ -50,7 +50,9 @@ demo: migrate
 # Feeds carry absolute links built from SITE_URL (pages use the address they were reached at):
 # unless it is set, it follows PORT. A task worker runs beside the server (notices to delegates are
 # sent by it), and e-mail goes to files in MAIL_DIR. Ctrl+C reaches both: the worker finishes the
-# task in hand and the shell waits for it; if the server stops otherwise, the worker is sent TERM.
+# task in hand and the shell waits for it; if the server stops otherwise, the worker is sent TERM,
+# which it handles the same way. The worker runs without the autoreloader (--no-reload), whose
+# parent process would take that TERM and cut the task off: restart make run after changing a task.
 MAIL_DIR ?= var/mail
 RUN_ENV = SITE_URL="$${SITE_URL:-http://127.0.0.1:$(PORT)}" TASKS_BACKEND=database \
 	DJANGO_EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend \
@@ -62,7 +64,7 @@ run: demo
 	@echo "Background tasks: manage.py db_worker runs beside the server; Ctrl+C stops both."
 	@echo "E-mail to delegates is not sent: each message is a file in $(abspath $(MAIL_DIR))/"
 	@echo ""
-	@$(RUN_ENV) $(BIN)/python manage.py db_worker & worker=$$!; \
+	@$(RUN_ENV) $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
 	stop_worker="kill $$worker"; \
 	trap '$$stop_worker 2>/dev/null; wait $$worker' EXIT; \
 	trap 'stop_worker=true; exit 130' INT; \

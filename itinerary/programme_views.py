@@ -8,6 +8,7 @@ checked against the database as it is then.
 from django import forms
 from django.contrib import messages
 from django.core import signing
+from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -27,6 +28,7 @@ from itinerary.programme import (
     versions_of,
 )
 from missionplanner import uploads
+from missionplanner.database import OwnTransactionsMixin, saved_since_read
 
 MAX_UPLOAD_BYTES = 5 * 1024 * 1024
 SIGNED_FOR = 60 * 60  # seconds a preview may wait before its Import button is refused
@@ -64,8 +66,9 @@ def _fmt(request) -> str:
     return "csv" if request.GET.get("format") == "csv" else "xlsx"
 
 
-class ProgrammeView(DelegationScopedMixin, FormView):
-    """GET: downloads and the upload form; POST: the preview of what importing the file does."""
+class ProgrammeView(OwnTransactionsMixin, DelegationScopedMixin, FormView):
+    """GET: downloads and the upload form; POST: the preview of what importing the file does (it
+    writes nothing, so reading the file holds no lock)."""
 
     template_name = "itinerary/programme.html"
     form_class = ProgrammeUploadForm
@@ -91,8 +94,10 @@ def _preview(request, delegation, plan, upload, filename, changed=()):
     return TemplateResponse(request, ProgrammeView.template_name, context)
 
 
-class ProgrammeConfirmView(DelegationScopedMixin, View):
-    """POST only: import the previewed table, all or nothing."""
+class ProgrammeConfirmView(OwnTransactionsMixin, DelegationScopedMixin, View):
+    """POST only: import the previewed table, all or nothing. The plan is made before the write
+    transaction; inside it, an item saved by someone else meanwhile sends the user back to the
+    preview."""
 
     def post(self, request, *args, **kwargs):
         try:
@@ -113,7 +118,12 @@ class ProgrammeConfirmView(DelegationScopedMixin, View):
         changed = changed_since(plan, table["versions"])
         if plan.errors or changed:  # the mission changed since the preview: show what the file does now
             return _preview(request, self.delegation, plan, upload, filename, changed)
-        apply_import(delegation=self.delegation, plan=plan)
+        with transaction.atomic():
+            stale = saved_since_read(row.item for row in plan.rows if row.changes)
+            if not stale:
+                apply_import(delegation=self.delegation, plan=plan)
+        if stale:  # planned again, outside the transaction: the preview says what changed
+            return self.post(request, *args, **kwargs)
         uploads.forget(upload)
         messages.success(
             request,

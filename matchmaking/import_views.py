@@ -6,7 +6,7 @@ its tables are read and planned again there, against the database as it is then.
 
 from django.contrib import messages
 from django.core import signing
-from django.db import IntegrityError
+from django.db import IntegrityError, transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
@@ -30,6 +30,7 @@ from matchmaking.imports import (
 )
 from matchmaking.models import Session
 from missionplanner import uploads
+from missionplanner.database import OwnTransactionsMixin, saved_since_read
 
 
 class SessionMixin:
@@ -80,8 +81,9 @@ def _preview(request, session, plan, upload: str, filename: str, changed=()):
     return TemplateResponse(request, ImportView.template_name, context)
 
 
-class ImportView(DelegationScopedMixin, SessionMixin, FormView):
-    """GET: downloads and the upload form; POST: the preview of what importing the file does."""
+class ImportView(OwnTransactionsMixin, DelegationScopedMixin, SessionMixin, FormView):
+    """GET: downloads and the upload form; POST: the preview of what importing the file does (it
+    writes nothing, so reading the file holds no lock)."""
 
     template_name = "matchmaking/import.html"
     form_class = B2BUploadForm
@@ -96,8 +98,9 @@ class ImportView(DelegationScopedMixin, SessionMixin, FormView):
         return _preview(self.request, self.session, plan, upload, self.request.FILES["file"].name)
 
 
-class ImportConfirmView(DelegationScopedMixin, SessionMixin, View):
-    """POST only: import the previewed tables, all or nothing."""
+class ImportConfirmView(OwnTransactionsMixin, DelegationScopedMixin, SessionMixin, View):
+    """POST only: import the previewed tables, all or nothing. The plan is made before the write
+    transaction; inside it, a row saved by someone else meanwhile sends the user back to the preview."""
 
     def post(self, request, *args, **kwargs):
         session = self.session
@@ -118,10 +121,15 @@ class ImportConfirmView(DelegationScopedMixin, SessionMixin, View):
         if plan.errors or changed:  # the session changed since the preview: show what the file does now
             return _preview(request, session, plan, upload, filename, changed)
         try:
-            apply_import(plan=plan)
+            with transaction.atomic():
+                stale = saved_since_read(row.item for row in plan.rows if row.changes)
+                if not stale:
+                    apply_import(plan=plan)
         except IntegrityError:  # someone added the same participant or request a moment ago
             messages.error(request, "Someone changed this session while importing: nothing was imported.")
             return _preview(request, session, plan_import(session=session, tables=tables), upload, filename)
+        if stale:  # planned again, outside the transaction: the preview says what changed
+            return self.post(request, *args, **kwargs)
         uploads.forget(upload)
         messages.success(
             request,

@@ -50,19 +50,22 @@ INSTALLED_APPS = [
     "import_export",
     "simple_history",
     "axes",
+    # Before django_tasks_db: its db_worker command is ours (missionplanner/worker.py).
+    "missionplanner",
     "django_tasks",
     "django_tasks_db",
     "delegations",
     "itinerary",
     "publishing",
     "matchmaking",
-    "missionplanner",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads never take SQLite's write lock; a write that waited too long for it is a 503, not a 500.
+    "missionplanner.database.DatabaseLockMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -134,11 +137,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Each view is one transaction; on SQLite a read's begins DEFERRED (missionplanner.database).
 DATABASES["default"]["ATOMIC_REQUESTS"] = True
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
-    # Take the write lock when a transaction starts, so concurrent writers queue instead of failing
-    # with "database is locked" halfway through.
-    DATABASES["default"].setdefault("OPTIONS", {})["transaction_mode"] = "IMMEDIATE"
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        # A write takes the lock when its transaction starts, so concurrent writers queue instead of
+        # failing with "database is locked" halfway through; reads begin DEFERRED instead.
+        transaction_mode="IMMEDIATE",
+        # How long a write waits for the lock before its request answers 503 "busy, try again".
+        timeout=env_int("SQLITE_BUSY_TIMEOUT", 5),
+        # The write-ahead log lets readers read while one writer writes (the setting stays in the file).
+        init_command="PRAGMA journal_mode=WAL",
+    )
 
 # Built calendar feeds live here. Local memory is per process; with several app servers, point
 # CACHE_URL at a shared Redis or memcached so each feed is built once per change, not once per server.
@@ -245,6 +255,9 @@ if TASKS_BACKEND == "rq":
         )
     # django_rq brings `manage.py rqworker` and the queues RQBackend enqueues on.
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
+# A task worker not seen for this long is taken for dead: the tasks it held run again, and /healthz
+# answers 503 once a task has waited this long with no worker seen (missionplanner.worker).
+WORKER_STALE_SECONDS = env_int("WORKER_STALE_SECONDS", 60)
 # Automatic publishing: a member's notice waits until the edits have been quiet this long, so a
 # burst of saves ends in one notice.
 NOTICE_QUIET_MINUTES = env_int("NOTICE_QUIET_MINUTES", 5)

@@ -61,6 +61,11 @@ class Notice(models.Model):
     email = models.EmailField(blank=True, help_text="The address it was sent to.")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(default=0)
+    send_attempt = models.CharField(
+        max_length=64,
+        blank=True,
+        help_text="The task sending it: recorded before the message leaves, cleared once the outcome is.",
+    )
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     sent_at = models.DateTimeField(null=True, blank=True)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -150,8 +151,37 @@ def notices_create(release: Release) -> list[Notice]:
     return created
 
 
-def notice_send(notice: Notice) -> bool:
-    """Send one notice by e-mail; on failure record why and try again later (a few times)."""
+INTERRUPTED = (
+    "The worker stopped while sending this notice: it may have arrived. Resend it if {member} did not get it."
+)
+
+
+def notice_send(notice_id: int, *, attempt: str) -> str:
+    """Send one notice by e-mail, at most once: on failure record why and try again later (a few
+    times). `attempt` is the sending task's id.
+
+    The attempt is recorded before the message leaves and cleared when its outcome is, each in its
+    own statement, so a task that finds its own attempt still recorded was cut off mid-send (its
+    worker killed) and taken up again: the message may have gone, so it is not sent again but marked
+    failed with a word for staff, who can Resend. A notice that another task is sending, or that was
+    sent, is left alone.
+    """
+    claimed = (
+        Notice.objects.filter(
+            pk=notice_id, send_attempt="", status__in=[Notice.Status.PENDING, Notice.Status.FAILED]
+        )
+        .exclude(email="")
+        .update(send_attempt=attempt, attempts=F("attempts") + 1)
+    )
+    if not claimed:
+        cut_off = Notice.objects.filter(pk=notice_id, send_attempt=attempt).select_related("member").first()
+        if cut_off is None:
+            return "nothing to send"
+        cut_off.status, cut_off.send_attempt = Notice.Status.FAILED, ""
+        cut_off.last_error = INTERRUPTED.format(member=cut_off.member.full_name)
+        cut_off.save(update_fields=["status", "send_attempt", "last_error"])
+        return "interrupted"
+    notice = Notice.objects.select_related("member", "release__delegation").get(pk=notice_id)
     member = notice.member
     page = settings.SITE_URL + reverse("delegate-page", args=[member.feed_token])
     context = {"notice": notice, "member": member, "changes": notice.changes, "page": page,
@@ -162,17 +192,32 @@ def notice_send(notice: Notice) -> bool:
         to=[notice.email],
     )
     message.attach_alternative(render_to_string("publishing/notice_email.html", context), "text/html")
-    notice.attempts += 1
+    mine = Notice.objects.filter(pk=notice_id, send_attempt=attempt)
     try:
         message.send()
     except Exception as error:  # SMTP refusals, timeouts, DNS: all worth another try later
-        notice.status, notice.last_error = Notice.Status.FAILED, f"{type(error).__name__}: {error}"
-        notice.save(update_fields=["status", "last_error", "attempts"])
+        mine.update(
+            status=Notice.Status.FAILED, last_error=f"{type(error).__name__}: {error}", send_attempt=""
+        )
         if notice.attempts <= len(RETRY_AFTER):
             from publishing import tasks
 
             tasks.enqueue_later(tasks.send_notice, RETRY_AFTER[notice.attempts - 1], notice_id=notice.pk)
+        return "failed"
+    mine.update(status=Notice.Status.SENT, last_error="", sent_at=timezone.now(), send_attempt="")
+    return "sent"
+
+
+def notice_resend(notice: Notice, *, attempts_seen: int | None) -> bool:
+    """Queue one more send of a notice (failed, or sent and to go again, say to a corrected address);
+    False when it is already on its way, or was sent again since the page showing it (`attempts_seen`
+    tries) was loaded: one click, one send, however many clicks arrive at once."""
+    from publishing import tasks
+
+    resend = Notice.objects.filter(pk=notice.pk, send_attempt="").exclude(status=Notice.Status.PENDING)
+    if attempts_seen is not None:
+        resend = resend.filter(attempts=attempts_seen)
+    if not resend.update(email=notice.member.email, status=Notice.Status.PENDING, last_error=""):
         return False
-    notice.status, notice.last_error, notice.sent_at = Notice.Status.SENT, "", timezone.now()
-    notice.save(update_fields=["status", "last_error", "attempts", "sent_at"])
+    transaction.on_commit(lambda: tasks.send_notice.enqueue(notice_id=notice.pk))
     return True

@@ -20,15 +20,13 @@ def enqueue_later(task_, delay: timedelta, **kwargs) -> None:
         task_.enqueue(**kwargs)
 
 
-@task()
-def send_notice(notice_id: int) -> str:
-    from publishing.models import Notice
+@task(takes_context=True)
+def send_notice(context, notice_id: int) -> str:
+    """Send a notice once; the task's id marks the attempt, so this task run again after its worker
+    died sees its own attempt and does not send twice (publishing.notices.notice_send)."""
     from publishing.notices import notice_send
 
-    notice = Notice.objects.select_related("member", "release__delegation").filter(pk=notice_id).first()
-    if notice is None or notice.status == Notice.Status.SENT:
-        return "nothing to send"
-    return "sent" if notice_send(notice) else "failed"
+    return notice_send(notice_id, attempt=str(context.task_result.id))
 
 
 @task()

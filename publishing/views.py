@@ -1,5 +1,6 @@
 """Staff pages of releases: publish what changed, the release history, and the notices sent."""
 
+from django import forms
 from django.contrib import messages
 from django.db.models import Case, Count, Q, Value, When
 from django.shortcuts import get_object_or_404, redirect
@@ -13,9 +14,8 @@ from delegations.scoping import DelegationScopedMixin
 from itinerary.mission_clock import mission_clock
 from publishing.changes import changes_between
 from publishing.models import Notice
-from publishing.notices import notices_waiting, subject_for
+from publishing.notices import notice_resend, notices_waiting, subject_for
 from publishing.release import pending_changes, release_publish
-from publishing.tasks import send_notice
 
 
 class PublishView(DelegationScopedMixin, TemplateView):
@@ -175,8 +175,13 @@ class AllNoticesView(ListView):
         }
 
 
+class ResendForm(forms.Form):
+    # The tries the page showed: a click counts for the notice as it was then.
+    attempts = forms.IntegerField(min_value=0, max_value=32767, required=False)
+
+
 class NoticeResendView(DelegationScopedMixin, View):
-    """Send one notice again (a failed one, or to an address corrected since)."""
+    """Send one notice again (a failed one, or to an address corrected since): one click, one send."""
 
     http_method_names = ["post"]
 
@@ -184,12 +189,13 @@ class NoticeResendView(DelegationScopedMixin, View):
         notice = get_object_or_404(
             Notice.objects.select_related("member"), pk=kwargs["pk"], release__delegation=self.delegation
         )
+        form = ResendForm(request.POST)
+        seen = form.cleaned_data["attempts"] if form.is_valid() else None
+        name = notice.member.full_name
         if not notice.member.email:
-            messages.error(request, f"{notice.member.full_name} has no e-mail address: add one first.")
+            messages.error(request, f"{name} has no e-mail address: add one first.")
+        elif notice_resend(notice, attempts_seen=seen):
+            messages.success(request, f"Sending the notice to {name} again.")
         else:
-            Notice.objects.filter(pk=notice.pk).update(
-                email=notice.member.email, status=Notice.Status.PENDING, last_error=""
-            )
-            send_notice.enqueue(notice_id=notice.pk)
-            messages.success(request, f"Sending the notice to {notice.member.full_name} again.")
+            messages.info(request, f"The notice to {name} is already being sent again: it goes once.")
         return redirect(reverse("notice-list", args=[self.delegation.slug]))

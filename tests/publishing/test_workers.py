@@ -24,7 +24,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
-from django_tasks import default_task_backend
+from django_tasks import TaskContext, default_task_backend
 
 from missionplanner.env import env_cache
 from publishing.models import Notice
@@ -129,8 +129,9 @@ def test_smtp_notice_arrives_with_subject_text_html_and_recipient(
 def test_smtp_refusal_marks_the_notice_failed_and_the_retry_sends_it(
     smtp_inbox, settings, django_capture_on_commit_callbacks
 ):
-    # Tasks are kept, not run, so the test plays the worker: first while the server refuses, then
-    # the retry the failure scheduled, once the server accepts again.
+    # Tasks are kept, not run, so the test plays the worker (each task with its own result, whose id
+    # marks the send attempt): first while the server refuses, then the retry the failure scheduled,
+    # once the server accepts again.
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     queued = default_task_backend.results
     kim = _a_member_whose_meeting_moved()
@@ -138,7 +139,7 @@ def test_smtp_refusal_marks_the_notice_failed_and_the_retry_sends_it(
         release_publish(delegation=kim.delegation)
     [first] = queued
     smtp_inbox.refusal = "550 5.1.1 <kim@example.org>: mailbox unavailable"
-    assert first.task.call(*first.args, **first.kwargs) == "failed"
+    assert first.task.call(TaskContext(task_result=first), *first.args, **first.kwargs) == "failed"
     notice = kim.notices.get()
     assert (notice.status, notice.attempts) == (Notice.Status.FAILED, 1)
     assert (
@@ -149,7 +150,7 @@ def test_smtp_refusal_marks_the_notice_failed_and_the_retry_sends_it(
     assert retry.task.name == "send_notice" and retry.kwargs == {"notice_id": notice.pk}
     assert retry.task.run_after > first.enqueued_at  # later, not at once
     smtp_inbox.refusal = None
-    assert retry.task.call(*retry.args, **retry.kwargs) == "sent"
+    assert retry.task.call(TaskContext(task_result=retry), *retry.args, **retry.kwargs) == "sent"
     notice.refresh_from_db()
     assert (notice.status, notice.attempts, notice.last_error) == (Notice.Status.SENT, 2, "")
     assert [recipients for recipients, _ in smtp_inbox.received] == [["kim@example.org"]]

@@ -18,6 +18,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from missionplanner.text import one_line
 from publishing.changes import Changes, changes_between
 from publishing.models import Notice, Release
 
@@ -56,7 +57,8 @@ def subject_for(delegation_name: str, changes: Changes) -> str:
     parts = [f"{count} {KIND_WORDS[kind]}" for kind, count in counts.items()]
     if changes.stays:
         parts.append("hotel " + ("change" if len(changes.stays) == 1 else "changes"))
-    return f"{delegation_name}: your schedule changed — {', '.join(parts)}"
+    # One line whatever the name holds: a header with a line break is refused (BadHeaderError).
+    return one_line(f"{delegation_name}: your schedule changed — {', '.join(parts)}")
 
 
 def _as_json(changes: Changes, note: str) -> dict:
@@ -121,7 +123,7 @@ def notice_send(notice: Notice) -> bool:
     context = {"notice": notice, "member": member, "changes": notice.changes, "page": page,
                "delegation": notice.release.delegation, "release": notice.release}  # fmt: skip
     message = EmailMultiAlternatives(
-        subject=notice.subject,
+        subject=one_line(notice.subject),  # one written before names were kept to one line
         body=render_to_string("publishing/notice_email.txt", context),
         to=[notice.email],
     )

@@ -22,6 +22,7 @@ from delegations.models import Member
 from delegations.scoping import DelegationScopedMixin
 from itinerary.feed_stamps import FeedStamp, cached_body, delegation_feed_stamp
 from itinerary.schedule import load_mission
+from missionplanner.strict import int_param
 from publishing.delegate_views import NO_REFERRER, no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
@@ -99,8 +100,8 @@ class StaffBookView(DelegationScopedMixin, View):
 
     def get(self, request, slug: str):
         delegation, paper = self.delegation, _paper(request)
-        member_id = request.GET.get("member", "")
-        if member_id and not member_id.isdigit():
+        member_id = int_param(request, "member")
+        if request.GET.get("member") and member_id is None:
             raise Http404("No such member.")
         latest = (
             Release.objects.filter(delegation=delegation)
@@ -113,8 +114,8 @@ class StaffBookView(DelegationScopedMixin, View):
         def build() -> bytes:
             mission = load_mission(delegation)
             member = None
-            if member_id:
-                member = mission.members_by_id.get(int(member_id))
+            if member_id is not None:
+                member = mission.members_by_id.get(member_id)
                 if member is None:
                     raise Http404("No such member.")
             edition = Edition(*(latest or (None, None)), working_copy=True)

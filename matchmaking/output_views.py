@@ -33,7 +33,7 @@ from matchmaking.agenda import BuyerAgenda, plan_agenda, released_agenda
 from matchmaking.buyer_feed import buyer_feed
 from matchmaking.models import Participant, Session
 from matchmaking.table_plan import session_when, table_plan
-from publishing.delegate_views import NO_REFERRER, no_such_page
+from publishing.delegate_views import NO_REFERRER, no_such_calendar, no_such_page
 from publishing.models import Release
 from publishing.released import released_mission
 
@@ -202,7 +202,7 @@ def buyer_page(request, token: str):
 def buyer_calendar(request, token: str):
     found = _released_agenda(token)
     if found is None:
-        return no_such_page(request)
+        return no_such_calendar()  # a calendar client's 404, as the members' feeds answer
     agenda, mission = found
     page_url = f"{settings.SITE_URL}{reverse('buyer-page', args=[token])}"
     body = buyer_feed(agenda, mission, page_url=page_url).body

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.django_db
 GUARDS = {
     "dashboard": "own",
     "healthz": "public",
+    "robots-txt": "public",
     "login": "public",
     "logout": "logout",
     "delegation-create": "shared",
@@ -148,7 +149,7 @@ EXPECTED = {
     ("logout", "GET"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
     ("logout", "POST"): dict.fromkeys(ROLES, "login"),
 }  # fmt: skip
-PUBLIC = {"healthz": {"POST": "method"}, "login": {"POST": "ok"}}
+PUBLIC = {"healthz": {"POST": "method"}, "robots-txt": {"POST": "method"}, "login": {"POST": "ok"}}
 
 
 def _outcome(response) -> str:

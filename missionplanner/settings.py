@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "missionplanner.strict.RefuseNulMiddleware",  # before anything that reads the query string
+    "missionplanner.private_links.NoIndexMiddleware",  # X-Robots-Tag on every answer, 404s included
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -257,7 +259,27 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Tokens in delegates' and buyers' paths are logged as a digest prefix (missionplanner.private_links).
+    "filters": {"mask_tokens": {"()": "missionplanner.private_links.MaskTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]},
+        # runserver's access log, as Django's default, with the filter
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},  # lockouts only, not every successful log-in
+    "loggers": {
+        "axes": {"level": "WARNING"},  # lockouts only, not every successful log-in
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

@@ -61,8 +61,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "missionplanner.private_links.NoIndexMiddleware",  # X-Robots-Tag on every answer, 4xx included
     "missionplanner.strict.RefuseNulMiddleware",  # before anything that reads the query string
-    "missionplanner.private_links.NoIndexMiddleware",  # X-Robots-Tag on every answer, 404s included
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -177,6 +177,7 @@ def test_a_nul_in_a_query_string_is_refused_in_words(staff, url_name):
     response = staff.get(reverse(url_name), {"q": "Port\x00visit", "page": "1"})
     assert response.status_code == 400
     assert b"NUL" in response.content
+    assert response["X-Robots-Tag"] == "noindex, nofollow, noarchive"
 
 
 @pytest.mark.parametrize("field", ["title", "venue", "description", "staff_notes"])

@@ -24,6 +24,7 @@ from delegations.models import Delegation, Member
 from delegations.scoping import DelegationScopedMixin
 from itinerary.mission_cache import cached_body, mission_stamp
 from itinerary.schedule import load_mission
+from missionplanner.strict import int_param
 from publishing.delegate_views import no_such_page
 from publishing.models import Release
 from publishing.released import member_stamp, released_mission
@@ -109,8 +110,8 @@ class StaffBookView(DelegationScopedMixin, View):
 
     def get(self, request, slug: str):
         delegation, paper = self.delegation, _paper(request)
-        member_id = request.GET.get("member", "")
-        if member_id and not member_id.isdigit():
+        member_id = int_param(request, "member")
+        if request.GET.get("member") and member_id is None:
             raise Http404("No such member.")
         member_name = None
         if member_id:
@@ -133,8 +134,8 @@ class StaffBookView(DelegationScopedMixin, View):
             # The delegation read again after the stamp: this request's copy may be older than it.
             mission = load_mission(Delegation.objects.select_related("organiser").get(pk=delegation.pk))
             member = None
-            if member_id:
-                member = mission.members_by_id.get(int(member_id))
+            if member_id is not None:
+                member = mission.members_by_id.get(member_id)
                 if member is None:
                     raise Http404("No such member.")
             edition = Edition(*(latest or (None, None)), working_copy=True)

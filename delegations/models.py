@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from delegations.tokens import new_token, token_digest
 from itinerary.timezones import validate_timezone, zone
+from missionplanner.text import single_line
 
 
 class TokenDigestField(models.CharField):
@@ -44,12 +45,15 @@ class Organisation(models.Model):
         MEDIA = "media", "Media"
         OTHER = "other", "Other"
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(validators=[single_line], max_length=200)
     local_name = models.CharField(
-        max_length=200, blank=True, help_text="The name in the local language, e.g. 商务部."
+        validators=[single_line],
+        max_length=200,
+        blank=True,
+        help_text="The name in the local language, e.g. 商务部.",
     )
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMPANY)
-    country = models.CharField(max_length=100, blank=True)
+    country = models.CharField(validators=[single_line], max_length=100, blank=True)
     website = WebsiteField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)  # its row version (mission_cache.py)
@@ -83,7 +87,7 @@ class DelegationQuerySet(models.QuerySet):
 class Delegation(models.Model):
     """One trade mission: who goes, from when to when, and who on the staff may edit it."""
 
-    name = models.CharField(max_length=200)
+    name = models.CharField(validators=[single_line], max_length=200)
     slug = models.SlugField(
         max_length=80,
         unique=True,
@@ -182,15 +186,19 @@ class Member(models.Model):
         PRESS = "press", "Press"
 
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="members")
-    full_name = models.CharField(max_length=200)
-    local_name = models.CharField(max_length=200, blank=True, help_text="Name in the local language.")
-    title = models.CharField(max_length=200, blank=True, help_text="Job title, e.g. Director, GO-Biz.")
+    full_name = models.CharField(validators=[single_line], max_length=200)
+    local_name = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="Name in the local language."
+    )
+    title = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="Job title, e.g. Director, GO-Biz."
+    )
     organisation = models.ForeignKey(
         Organisation, on_delete=models.PROTECT, null=True, blank=True, related_name="members"
     )
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.EXECUTIVE)
     email = models.EmailField(blank=True)
-    phone = models.CharField(max_length=40, blank=True)
+    phone = models.CharField(validators=[single_line], max_length=40, blank=True)
     notes = models.TextField(blank=True, help_text="Staff only; never shown to delegates or in feeds.")
     is_active = models.BooleanField(default=True, help_text="Inactive members get no items and no feed.")
     feed_token = models.CharField(max_length=64, unique=True, default=new_token, editable=False)

@@ -26,6 +26,7 @@ from itinerary.mission_clock import mission_clock
 from itinerary.models import Meeting, TravelLeg
 from itinerary.schedule import Day, Entry, Mission, compose_days, load_mission
 from itinerary.timezones import make_local_aware, zone_label
+from missionplanner.strict import as_id, json_object
 
 # Every column shows this date: only its wall-clock hours mean anything to the grid.
 ANCHOR = date(2000, 1, 3)
@@ -202,13 +203,19 @@ def _wall_clock(text: str | None) -> datetime | None:
     return moment
 
 
+def _id(value) -> int:
+    if (number := as_id(value)) is None:
+        raise ValueError("an id is a whole number")
+    return number
+
+
 def parse_move(body: bytes) -> dict:
     """A move as the board sends it: JSON with naive ISO wall-clock times ("2016-10-26T11:30").
 
     `start` (and `end` for a resize), or for a leg's landing block `arrives` alone. Raises
-    ValueError, KeyError or TypeError for anything else.
+    ValueError, KeyError or TypeError for anything else (missionplanner.strict reads the body).
     """
-    data = json.loads(body)
+    data = json_object(body)
     if data["kind"] not in MODELS:
         raise ValueError(data["kind"])
     arrives = _wall_clock(data.get("arrives"))
@@ -219,7 +226,7 @@ def parse_move(body: bytes) -> dict:
         raise KeyError("start")
     return {
         "kind": data["kind"],
-        "pk": int(data["pk"]),
+        "pk": _id(data["pk"]),
         "version": str(data["version"]),
         "local_start": start,
         "local_end": end,

@@ -252,11 +252,14 @@ def _calendar(
     events: list[FeedEvent],
     changed: list[datetime],
 ) -> Feed:
+    # One line each: icalendar writes X-WR-CALNAME and X-WR-CALDESC without escaping line breaks,
+    # and refuses to write a content line holding one (the mission's summary is a text area; its
+    # name may predate the one-line rule).
     calendar = Calendar.new(
         prodid=PRODID,
         calscale="GREGORIAN",
-        name=name,
-        description=description or name,
+        name=_text(name),
+        description=_text(description or name),
         uid=calendar_uid,
         url=url,
     )

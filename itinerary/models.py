@@ -14,14 +14,15 @@ from simple_history.models import HistoricalRecords
 
 from delegations.models import Delegation, Member, Organisation
 from itinerary.timezones import validate_timezone, zone
+from missionplanner.text import single_line
 
 
 class City(models.Model):
     """A place the delegation visits. It owns the time zone that every item in it is shown in."""
 
-    name = models.CharField(max_length=100)
-    local_name = models.CharField(max_length=100, blank=True, help_text="e.g. 北京")
-    country = models.CharField(max_length=100)
+    name = models.CharField(validators=[single_line], max_length=100)
+    local_name = models.CharField(validators=[single_line], max_length=100, blank=True, help_text="e.g. 北京")
+    country = models.CharField(validators=[single_line], max_length=100)
     timezone = models.CharField(
         max_length=64, validators=[validate_timezone], help_text="IANA time zone, e.g. Asia/Shanghai."
     )
@@ -78,10 +79,10 @@ class Stay(models.Model):
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="stays")
     arrival_date = models.DateField()
     departure_date = models.DateField()
-    hotel_name = models.CharField(max_length=200, blank=True)
-    hotel_address = models.CharField(max_length=300, blank=True)
+    hotel_name = models.CharField(validators=[single_line], max_length=200, blank=True)
+    hotel_address = models.CharField(validators=[single_line], max_length=300, blank=True)
     hotel_local_address = models.CharField(
-        max_length=300, blank=True, help_text="For drivers, e.g. in Chinese."
+        validators=[single_line], max_length=300, blank=True, help_text="For drivers, e.g. in Chinese."
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -308,13 +309,18 @@ class Meeting(ScheduledItem):
     SEQUENCE_FIELDS = ("starts_at", "ends_at", "city_id", "venue", "address", "status")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
-    title = models.CharField(max_length=200)
+    title = models.CharField(validators=[single_line], max_length=200)
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="meetings")
-    venue = models.CharField(max_length=200, blank=True)
-    venue_local = models.CharField(max_length=200, blank=True, help_text="Venue name in the local language.")
-    address = models.CharField(max_length=300, blank=True)
+    venue = models.CharField(validators=[single_line], max_length=200, blank=True)
+    venue_local = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="Venue name in the local language."
+    )
+    address = models.CharField(validators=[single_line], max_length=300, blank=True)
     address_local = models.CharField(
-        max_length=300, blank=True, help_text="Address for drivers, e.g. in Chinese."
+        validators=[single_line],
+        max_length=300,
+        blank=True,
+        help_text="Address for drivers, e.g. in Chinese.",
     )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
@@ -370,9 +376,13 @@ class TravelLeg(ScheduledItem):
     departs_at = models.DateTimeField()
     arrives_at = models.DateTimeField()
     mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.FLIGHT)
-    carrier = models.CharField(max_length=100, blank=True, help_text="e.g. Air China")
-    number = models.CharField(max_length=20, blank=True, help_text="e.g. CA 986")
-    booking_reference = models.CharField(max_length=40, blank=True, help_text="Staff only.")
+    carrier = models.CharField(
+        validators=[single_line], max_length=100, blank=True, help_text="e.g. Air China"
+    )
+    number = models.CharField(validators=[single_line], max_length=20, blank=True, help_text="e.g. CA 986")
+    booking_reference = models.CharField(
+        validators=[single_line], max_length=40, blank=True, help_text="Staff only."
+    )
     notes = models.TextField(blank=True, help_text="Shown to delegates and in calendar feeds.")
 
     history = ItemHistory(m2m_fields=["attendees"])

@@ -246,7 +246,7 @@ class BoardMoveView(DelegationScopedMixin, View):
         try:
             move = parse_move(request.body)
             moved = item_move(delegation=self.delegation, **move)
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # OverflowError: a time past 9999 in UTC
             return JsonResponse({"error": "The move could not be read."}, status=400)
         except ObjectDoesNotExist:
             return JsonResponse({"error": "This item is no longer on the schedule."}, status=404)

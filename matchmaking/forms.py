@@ -41,8 +41,8 @@ class OutOfRangeIdsMixin:
 
 
 def _out_of_range(value) -> bool:
-    text = str(value or "").strip()
-    return text.lstrip("-").isdigit() and abs(int(text)) > MAX_ID
+    text = str(value or "").strip().removeprefix("-")
+    return text.isascii() and text.isdigit() and int(text) > MAX_ID
 
 
 class SessionForm(OutOfRangeIdsMixin, DelegationChildForm):

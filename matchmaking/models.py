@@ -23,6 +23,7 @@ from delegations.models import Delegation, Member, Organisation, TokenDigestFiel
 from delegations.tokens import new_token
 from itinerary.models import City, Meeting
 from itinerary.timezones import make_local_aware
+from missionplanner.text import single_line
 
 BREAK_PATTERN = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—]\s*(\d{1,2}):(\d{2})\s*$")
 
@@ -76,12 +77,18 @@ class Session(models.Model):
         FAILED = "failed", "Failed"
 
     delegation = models.ForeignKey(Delegation, on_delete=models.CASCADE, related_name="b2b_sessions")
-    title = models.CharField(max_length=200, help_text="e.g. B2B matchmaking with Shanghai buyers")
+    title = models.CharField(
+        validators=[single_line], max_length=200, help_text="e.g. B2B matchmaking with Shanghai buyers"
+    )
     city = models.ForeignKey(City, on_delete=models.PROTECT, related_name="b2b_sessions")
-    venue = models.CharField(max_length=200, blank=True)
-    venue_local = models.CharField(max_length=200, blank=True, help_text="Venue name in the local language.")
-    address = models.CharField(max_length=300, blank=True)
-    address_local = models.CharField(max_length=300, blank=True, help_text="Address for drivers.")
+    venue = models.CharField(validators=[single_line], max_length=200, blank=True)
+    venue_local = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="Venue name in the local language."
+    )
+    address = models.CharField(validators=[single_line], max_length=300, blank=True)
+    address_local = models.CharField(
+        validators=[single_line], max_length=300, blank=True, help_text="Address for drivers."
+    )
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
     slot_minutes = models.PositiveSmallIntegerField(
@@ -218,8 +225,10 @@ class Participant(models.Model):
     members = models.ManyToManyField(
         Member, blank=True, related_name="b2b_participations", help_text="Sellers: who sits at the table."
     )
-    contact_name = models.CharField(max_length=200, blank=True, help_text="Buyers: who comes to the table.")
-    contact_local_name = models.CharField(max_length=200, blank=True)
+    contact_name = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="Buyers: who comes to the table."
+    )
+    contact_local_name = models.CharField(validators=[single_line], max_length=200, blank=True)
     contact_email = models.EmailField(blank=True)
     language = models.CharField(max_length=5, choices=Language.choices, default=Language.ENGLISH)
     available_from = models.TimeField(null=True, blank=True, help_text="Local time; empty = from the start.")
@@ -277,7 +286,7 @@ class Request(models.Model):
     requester = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="requests_made")
     target = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="requests_received")
     priority = models.CharField(max_length=10, choices=Priority.choices, default=Priority.WANT)
-    note = models.CharField(max_length=200, blank=True)
+    note = models.CharField(validators=[single_line], max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -326,7 +335,9 @@ class Placement(models.Model):
         Meeting, on_delete=models.SET_NULL, null=True, blank=True, related_name="b2b_placement"
     )
     outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.PENDING, blank=True)
-    outcome_note = models.CharField(max_length=200, blank=True, help_text="One line: what came of it.")
+    outcome_note = models.CharField(
+        validators=[single_line], max_length=200, blank=True, help_text="One line: what came of it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -36,7 +36,7 @@ from matchmaking.buyer_feed import buyer_feed
 from matchmaking.models import Participant, Session
 from matchmaking.released_plan import latest_published, session_meetings
 from matchmaking.table_plan import released_table_plan, session_when, table_plan
-from publishing.delegate_views import no_such_page
+from publishing.delegate_views import no_such_calendar, no_such_page
 
 STYLESHEETS = ("css/b2b-print.css",)
 PREVIEW_STYLESHEETS = (*STYLESHEETS, "css/b2b-preview.css")
@@ -223,7 +223,7 @@ def buyer_page(request, token: str):
 def buyer_calendar(request, token: str):
     found = _released_agenda(token)
     if found is None:
-        return no_such_page(request)
+        return no_such_calendar()  # a calendar client's 404, as the members' feeds answer
     agenda, mission = found
     page_url = f"{settings.SITE_URL}{reverse('buyer-page', args=[token])}"
     body = buyer_feed(agenda, mission, page_url=page_url).body

@@ -26,6 +26,7 @@ from django.db.models import Q
 from django.utils.translation import ngettext
 
 from matchmaking.models import Participant, Placement, Session, Slot
+from missionplanner.text import one_line
 
 COLLISION = (
     "Someone else just changed the grid there: nothing was saved. Reload the grid to see it as it is now."
@@ -345,7 +346,8 @@ def outcome_mark(placement: Placement, outcome: str, note: str = "") -> GridChan
     """Held or no-show, with one line on what came of it (or back to not marked)."""
     if outcome not in Placement.Outcome.values:
         raise ValidationError("Choose held, no-show or not marked.", code="bad_outcome")
-    note = re.sub(r"\s+", " ", note or "").strip()
+    # One line, and no NUL or other control character (PostgreSQL cannot store a NUL).
+    note = re.sub(r"\s+", " ", one_line(note or "")).strip()
     limit = Placement._meta.get_field("outcome_note").max_length
     if len(note) > limit:
         raise ValidationError(f"Keep the outcome to one line of at most {limit} characters.", code="long")

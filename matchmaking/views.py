@@ -7,8 +7,6 @@ JavaScript) or as JSON from static/js/b2b_grid.js; both go through `matchmaking.
 
 from __future__ import annotations
 
-import json
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
@@ -27,6 +25,7 @@ from matchmaking.forms import GridActionForm, RequestForm, SessionForm, particip
 from matchmaking.grid import session_page, solve_status
 from matchmaking.models import Participant, Placement, Request, Session
 from matchmaking.planning import SOLVE_ALL, SOLVE_FILL, availability, session_participants, solve_start
+from missionplanner.strict import BadInput, int_param, json_object
 
 FORM_TEMPLATE = "matchmaking/session_form.html"
 
@@ -311,7 +310,7 @@ class RequestCreateView(SessionChildMixin, CreateView):
     def get_initial(self):
         initial = super().get_initial()
         for name in ("requester", "target"):
-            if (value := self.request.GET.get(name, "")) and value.isdigit():
+            if (value := int_param(self.request, name)) is not None:
                 initial[name] = value
         return initial
 
@@ -424,10 +423,8 @@ class GridJsonView(SessionScopedMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            body = json.loads(request.body or b"")
-        except (ValueError, UnicodeDecodeError):
-            body = None
-        if not isinstance(body, dict):
+            body = json_object(request.body)
+        except BadInput:
             return JsonResponse({"ok": False, "error": "The edit could not be read."}, status=400)
         form = GridActionForm(body)
         if not form.is_valid():
@@ -499,8 +496,7 @@ class PlacementAddView(SessionScopedMixin, TemplateView):
     template_name = "matchmaking/grid_add.html"
 
     def _number(self, name: str) -> int | None:
-        value = self.request.GET.get(name, "")
-        return int(value) if value.isdigit() and len(value) < 6 else None
+        return int_param(self.request, name, maximum=99_999)
 
     def get_context_data(self, **kwargs):
         from matchmaking.planning import unplaced_requests

@@ -62,6 +62,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "missionplanner.private_links.NoIndexMiddleware",  # X-Robots-Tag on every answer, 4xx included
+    "missionplanner.strict.RefuseNulMiddleware",  # before anything that reads the query string
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Reads never take SQLite's write lock; a write that waited too long for it is a 503, not a 500.
@@ -278,7 +280,27 @@ if not DEBUG:
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Tokens in delegates' and buyers' paths are logged as a digest prefix (missionplanner.private_links).
+    "filters": {"mask_tokens": {"()": "missionplanner.private_links.MaskTokens"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["mask_tokens"]},
+        # runserver's access log, as Django's default, with the filter
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["mask_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env_str("DJANGO_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}},  # lockouts only, not every successful log-in
+    "loggers": {
+        "axes": {"level": "WARNING"},  # lockouts only, not every successful log-in
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+    },
 }

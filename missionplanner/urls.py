@@ -8,7 +8,7 @@ from itinerary import programme_views
 from itinerary import views as itinerary_views
 from matchmaking import member_views as b2b_members
 from matchmaking import output_views as b2b_outputs
-from missionplanner import views
+from missionplanner import private_links, views
 from publishing import delegate_views as public_views
 from publishing import views as publishing_views
 
@@ -68,6 +68,7 @@ urlpatterns = [
     path("feeds/delegation/<str:token>.ics", public_views.delegation_calendar, name="delegation-calendar"),
     path("", d.DashboardView.as_view(), name="dashboard"),
     path("healthz", views.healthz, name="healthz"),
+    path("robots.txt", private_links.robots_txt, name="robots-txt"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("delegations/new/", d.DelegationCreateView.as_view(), name="delegation-create"),

@@ -28,7 +28,7 @@ from publishing.whats_new import recent_changes_for
 CACHE_CONTROL = "private, max-age=300"  # private: the URL is a secret; revalidating costs one query
 
 
-def _no_such_calendar() -> HttpResponse:
+def no_such_calendar() -> HttpResponse:
     """A wrong or rotated feed token: a plain 404 calendar clients understand, with a line for people.
 
     Returned, not raised: Http404 would show Django's technical page (with the URL patterns) under
@@ -58,7 +58,7 @@ def _client_has(request, etag: str) -> bool:
 def _calendar_response(request, stamp: ReleasedStamp | None, build, filename: str) -> HttpResponse:
     """404, 304 when the client's copy is current, or the feed (from the cache when it can)."""
     if stamp is None:
-        return _no_such_calendar()
+        return no_such_calendar()
     last_modified = int(stamp.last_modified.timestamp())  # HTTP dates have whole seconds
     if _client_has(request, stamp.etag):
         response = HttpResponseNotModified()

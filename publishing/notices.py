@@ -22,6 +22,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from delegations.models import Delegation, Member
+from missionplanner.text import one_line
 from publishing.changes import Changes, changes_between
 from publishing.models import Notice, Release
 
@@ -62,7 +63,8 @@ def subject_for(delegation_name: str, changes: Changes) -> str:
     if changes.stays:
         count = len(changes.stays)
         parts.append(ngettext("%(n)d hotel change", "%(n)d hotel changes", count) % {"n": count})
-    return f"{delegation_name}: your schedule changed — {', '.join(parts)}"
+    # One line whatever the name holds: a header with a line break is refused (BadHeaderError).
+    return one_line(f"{delegation_name}: your schedule changed — {', '.join(parts)}")
 
 
 def _as_json(changes: Changes, note: str) -> dict:
@@ -187,7 +189,7 @@ def notice_send(notice_id: int, *, attempt: str) -> str:
     context = {"notice": notice, "member": member, "changes": notice.changes, "page": page,
                "delegation": notice.release.delegation, "release": notice.release}  # fmt: skip
     message = EmailMultiAlternatives(
-        subject=notice.subject,
+        subject=one_line(notice.subject),  # one written before names were kept to one line
         body=render_to_string("publishing/notice_email.txt", context),
         to=[notice.email],
     )

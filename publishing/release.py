@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from delegations.models import Delegation
 from itinerary.schedule import load_mission
+from missionplanner.text import without_nul
 from publishing.changes import Changes, changes_between
 from publishing.models import Release
 from publishing.snapshot import snapshot_of
@@ -60,7 +61,7 @@ def release_publish(
     release = Release.objects.create(
         delegation=delegation,
         number=latest.number + 1 if latest else 1,
-        note=note.strip(),
+        note=without_nul(note).strip(),  # PostgreSQL cannot store a NUL in text
         published_by=by,
         published_at=timezone.now(),
         automatic=automatic,

@@ -12,6 +12,7 @@ from django.views.generic import ListView, TemplateView
 from delegations.models import Delegation
 from delegations.scoping import DelegationScopedMixin
 from itinerary.mission_clock import mission_clock
+from missionplanner.strict import as_id, int_param
 from publishing.changes import changes_between
 from publishing.models import Notice
 from publishing.notices import notice_resend, notices_waiting, subject_for
@@ -40,8 +41,12 @@ class PublishView(DelegationScopedMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         note = request.POST.get("note", "")[:2000]
+        seen = as_id(request.POST.get("seen", ""))  # the update the page showed as the latest
         release = release_publish(delegation=self.delegation, note=note, by=request.user)
         if release is None:
+            latest = self.delegation.releases.select_related("published_by").first()
+            if latest is not None and seen is not None and latest.number > seen:
+                return self._published_meanwhile(latest, note)
             messages.info(request, "Nothing to publish: delegates already see the current schedule.")
             return redirect("publish", self.delegation.slug)
         told = release.notices.count()
@@ -52,6 +57,21 @@ class PublishView(DelegationScopedMixin, TemplateView):
             + (notified if told else "Nobody's own itinerary changed."),
         )
         return redirect("release-list", self.delegation.slug)
+
+    def _published_meanwhile(self, latest, note: str):
+        """Someone published between this page's opening and its Publish: say who, and keep the
+        note, which nothing went out with, for the next update."""
+        by = latest.published_by
+        who = by.get_username() if by else "someone else"
+        if by == self.request.user:
+            who = "you, in another window"
+        messages.info(
+            self.request,
+            f"Your changes went out in update {latest.number}, published by {who} at "
+            f"{latest.published_at:%H:%M} UTC just before you pressed Publish."
+            + (" Your note was not sent: it is kept below for the next update." if note.strip() else ""),
+        )
+        return self.render_to_response(self.get_context_data(kept_note=note.strip()))
 
 
 class ReleaseListView(DelegationScopedMixin, TemplateView):
@@ -81,10 +101,10 @@ class ReleaseListView(DelegationScopedMixin, TemplateView):
         )
 
     def _comparison(self, releases):
-        older, newer = self.request.GET.get("compare", ""), self.request.GET.get("with", "")
-        if not (older.isdigit() and newer.isdigit()):
+        older, newer = int_param(self.request, "compare"), int_param(self.request, "with")
+        if older is None or newer is None:
             return None
-        a, b = sorted((int(older), int(newer)))
+        a, b = sorted((older, newer))
         found = {release.number: release for release in releases.filter(number__in=[a, b])}
         if a == b or len(found) != 2:
             return None

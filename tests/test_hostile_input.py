@@ -1,11 +1,18 @@
 """Arbitrary input into every staff form and the CSV import: no 5xx, errors on the right field,
 nothing saved on error, and whatever is saved comes out escaped in pages and parseable in feeds."""
 
+import inspect
+import json
+import re
 import string
+from pathlib import Path
+from urllib.parse import urlencode
 
 import icalendar
+import pytest
+from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.urls import reverse
+from django.urls import resolve, reverse
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.django import TestCase
@@ -16,6 +23,7 @@ from itinerary.models import City, Meeting, Stay, TravelLeg
 from publishing.release import release_publish
 from tests.factories import CityFactory, DelegationFactory, MemberFactory, UserFactory
 from tests.feeds.parsers import icaljs_raw
+from tests.test_permissions import _project_url_names, _url, world  # noqa: F401 (a fixture, used by name)
 
 HOSTILE = st.one_of(
     st.text(max_size=300),
@@ -206,3 +214,151 @@ def test_hostile_titles_saved_together_still_parse_in_icaljs(db, client):
     events = icaljs_raw(feed)["events"]
     assert sorted(e["summary"] for e in events) == sorted(_text(text) for text in nasty)
     assert all(e["uid"] != "injected" for e in events)
+
+
+# --- every parameter of every view ------------------------------------------------------------------
+# What a probe sent that ended in a 500 (issue 20): digits past any id, digits `str.isdigit()` takes
+# and `int()` refuses, numbers JSON reads as infinity, nesting that recursed, and NUL, which
+# PostgreSQL cannot hold in text.
+HOSTILE_PARAMS = ["1" * 20, "²", "٣", "1e400", "Infinity", "-1", "a\x00b", "[" * 1000]
+ALONE = ["1" * 20, "²", "1e400"]  # each in one parameter on its own
+# Every query parameter the project's views read (the test below checks the list against the code).
+PARAMS = ["archive", "page", "q", "format", "member", "starts_at", "ends_at", "city", "participant", "side",
+          "requester", "target", "pair", "slot", "table", "compare", "with", "paper", "download", "_popup",
+          "next", "name"]  # fmt: skip
+_READS = re.compile(r"""(?:GET\.get\(|GET\[|int_param\([^,]+,\s*|_number\()\s*["'](\w+)["']""")
+# POSTs that delete, cancel, rotate, publish, send or solve: they read no body, and would change the world.
+_DESTRUCTIVE = (
+    "-delete",
+    "-cancel",
+    "-rotate-token",
+    "-resend",
+    "-restore",
+    "b2b-solve",
+    "logout",
+    "publish",
+)
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("briefing", "delegations", "itinerary", "matchmaking", "missionplanner", "publishing")
+NESTED = [b"[" * 1000 + b"]" * 1000, b'{"a":' * 1000 + b"1" + b"}" * 1000]
+# Sent to every view that takes a POST; views that read the body get many more (_hostile_bodies).
+BODIES = [*NESTED, b"\xff\xfe", b"\x00", b"null", b"[]", b'"text"', b"1e400", b"{" * 50_000]
+
+
+def _project_sources():
+    for app in APPS:
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                yield path
+
+
+def test_the_walk_knows_every_query_parameter_the_code_reads():
+    read = {name for path in _project_sources() for name in _READS.findall(path.read_text())}
+    assert read - {"POPUP_VAR"} <= set(PARAMS), read - set(PARAMS)
+
+
+def _module_sources(view) -> str:
+    """The source of every module the view's classes come from: which parameters it may read."""
+    view = getattr(view, "view_class", view)
+    classes = view.__mro__ if isinstance(view, type) else [view]
+    modules = {inspect.getmodule(cls) for cls in classes}
+    ours = [module for module in modules if getattr(module, "__file__", "").startswith(str(ROOT) + "/")]
+    return "".join(inspect.getsource(module) for module in ours if ".venv" not in module.__file__)
+
+
+def _admin_urls():
+    """Every admin list, and every admin change page with an id no row can have."""
+    for model in admin.site._registry:
+        prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+        yield f"{prefix}_changelist", reverse(f"{prefix}_changelist")
+        for object_id in ("1" * 20, "²", "1e400", "-1"):
+            yield f"{prefix}_change", reverse(f"{prefix}_change", args=[object_id])
+
+
+def _assert_no_500(failures):
+    assert failures == [], "\n".join(failures[:30])
+
+
+@pytest.mark.django_db
+def test_every_query_parameter_of_every_view_survives_hostile_values(client, request):
+    """Each hostile value in all the parameters at once, then in each parameter its view's module
+    reads on its own (so a 404 for one cannot hide a 500 for another)."""
+    objects, users = request.getfixturevalue("world")
+    client.force_login(users["superuser"])
+    client.raise_request_exception = False  # a 500 is collected, so one run lists them all
+    failures = []
+    for name in _project_url_names():
+        url = _url(name, objects)
+        source = _module_sources(resolve(url).func)
+        own = [param for param in PARAMS if f'"{param}"' in source]
+        queries = [dict.fromkeys(PARAMS, value) for value in HOSTILE_PARAMS]
+        queries += [{param: value} for param in own for value in ALONE]
+        for query in queries:
+            if (status := client.get(url, query).status_code) >= 500:
+                failures.append(f"{name} {url}?{urlencode(query)[:80]}: {status}")
+    _assert_no_500(failures)
+
+
+@pytest.mark.django_db
+def test_the_admin_survives_hostile_ids_and_list_parameters(client, request):
+    users = request.getfixturevalue("world")[1]
+    client.force_login(users["superuser"])
+    client.raise_request_exception = False  # a 500 is collected, so one run lists them all
+    failures = []
+    for name, url in _admin_urls():
+        for value in HOSTILE_PARAMS if name.endswith("_changelist") else [""]:
+            query = dict.fromkeys(["q", "p", "o", "e", "all", "_to_field", "_popup"], value) if value else {}
+            if (status := client.get(url, query).status_code) >= 500:
+                failures.append(f"{name} {url}?{urlencode(query)[:80]}: {status}")
+    _assert_no_500(failures)
+
+
+VERSION = "@version@"  # the item's version as it is when the body is sent
+
+
+def _hostile_bodies(objects) -> list[bytes]:
+    meeting, placement = objects["meeting"], objects["placement"]
+    move = {
+        "kind": "meeting",
+        "pk": meeting.pk,
+        "version": VERSION,
+        "start": "2016-10-25T10:00",
+    }
+    grid = {"action": "move", "placement": placement.pk, "version": VERSION, "slot": 2, "table": 2}
+    bodies = list(BODIES)
+    for good in (move, grid):
+        bodies.append(json.dumps(good).encode())
+        for key in good:
+            for value in ("1" * 20, 10**20, "²", "³", "Infinity", "NaN", -1, None, [], {}, "a\u0000b", True):
+                bodies.append(json.dumps({**good, key: value}).encode())
+            for raw in ("1e400", "-1e400", "Infinity", "NaN", "[" * 1000 + "]" * 1000):
+                bodies.append(json.dumps({**good, key: "@"}).replace('"@"', raw).encode())
+    for when in ("0001-01-01T00:00", "9999-12-31T23:59", "2016-02-30T10:00", "²", "2016-10-25T10:00+08:00"):
+        bodies.append(json.dumps({**move, "start": when}).encode())
+        bodies.append(json.dumps({**move, "start": "2016-10-25T10:00", "end": when}).encode())
+    return bodies
+
+
+@pytest.mark.django_db
+def test_every_view_that_takes_a_post_survives_hostile_json_bodies(client, request):
+    """A board move and a grid edit with each field hostile in turn, and bodies no view should read;
+    the item's version is the current one, so a move gets as far as its times."""
+    objects, users = request.getfixturevalue("world")
+    client.force_login(users["superuser"])
+    client.raise_request_exception = False  # a 500 is collected, so one run lists them all
+    bodies = _hostile_bodies(objects)
+    failures = []
+    for name in _project_url_names():
+        if name.endswith(_DESTRUCTIVE) or name.startswith(_DESTRUCTIVE):
+            continue
+        url = _url(name, objects)
+        item = objects["placement" if name.startswith("b2b-") else "meeting"]
+        view = resolve(url).func
+        reads_body = "request.body" in inspect.getsource(getattr(view, "view_class", view))
+        for body in bodies if reads_body else BODIES:
+            item.refresh_from_db()
+            body = body.replace(VERSION.encode(), item.updated_at.isoformat().encode())
+            response = client.post(url, body, content_type="application/json")
+            if response.status_code >= 500:
+                failures.append(f"{name}: {body[:80]!r}: {response.status_code}")
+    _assert_no_500(failures)

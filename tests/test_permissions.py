@@ -32,6 +32,7 @@ GUARDS = {
     "dashboard": "own",
     "notices": "own",  # every mission the user staffs: never another's (test_views)
     "healthz": "public",
+    "robots-txt": "public",
     "login": "public",
     "logout": "logout",
     "delegation-create": "shared",
@@ -153,7 +154,7 @@ EXPECTED = {
     ("logout", "GET"): {**dict.fromkeys(ROLES, "method"), "anonymous": "login", "delegate": "login"},
     ("logout", "POST"): dict.fromkeys(ROLES, "login"),
 }  # fmt: skip
-PUBLIC = {"healthz": {"POST": "method"}, "login": {"POST": "ok"}}
+PUBLIC = {"healthz": {"POST": "method"}, "robots-txt": {"POST": "method"}, "login": {"POST": "ok"}}
 
 
 def _outcome(response) -> str:

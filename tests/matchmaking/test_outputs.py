@@ -281,10 +281,12 @@ def test_buyer_page_shows_the_latest_release_not_the_working_copy(client, b2b):
 
 
 def test_unknown_tokens_get_the_link_not_found_page(client, b2b):
-    for name in ("buyer-page", "buyer-calendar"):
-        response = client.get(reverse(name, args=["not-a-real-token"]))
-        assert response.status_code == 404
-        assert "This link does not work" in response.content.decode()
+    page = client.get(reverse("buyer-page", args=["not-a-real-token"]))
+    assert page.status_code == 404
+    assert "This link does not work" in page.content.decode()
+    feed = client.get(reverse("buyer-calendar", args=["not-a-real-token"]))  # the feeds' short 404
+    assert (feed.status_code, feed["Content-Type"]) == (404, "text/plain; charset=utf-8")
+    assert feed.content.decode().startswith("No such calendar: this link was replaced or is wrong.")
     seller = client.get(reverse("buyer-page", args=[b2b["robots"].feed_token]))
     assert seller.status_code == 404  # sellers use their members' own links
 

@@ -101,6 +101,35 @@ def test_nothing_pending_publishes_nothing_and_says_so(staff_client, delegation,
     assert Release.objects.filter(delegation=delegation).count() == 1
 
 
+def test_losing_a_publish_race_says_who_published_the_changes_and_keeps_the_note(
+    staff_client, delegation, published
+):
+    url = reverse("publish", args=[delegation.slug])
+    _move(published["meeting"], "15:30")
+    page = staff_client.get(url).content.decode()
+    assert '<input type="hidden" name="seen" value="1">' in page  # the page showed update 1 as the latest
+    other = UserFactory(username="jordan")
+    delegation.staff.add(other)
+    release_publish(delegation=delegation, by=other, notify=False)  # Jordan presses Publish first
+
+    response = staff_client.post(url, {"note": "The port asked for 15:30.", "seen": "1"})
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "Your changes went out in update 2, published by jordan at" in content
+    assert "Nothing to publish: delegates" not in content.split('id="nothing-pending"')[0]
+    assert "Your note was not sent: it is kept below for the next update." in content
+    kept = content[content.index('id="kept-note"') :]
+    assert "The port asked for 15:30." in kept[: kept.index("</textarea>")]
+    assert list(Release.objects.filter(delegation=delegation).values_list("number", flat=True)) == [2, 1]
+
+
+def test_nothing_pending_without_a_race_still_says_nothing_to_publish(staff_client, delegation, published):
+    response = staff_client.post(reverse("publish", args=[delegation.slug]), {"note": "x", "seen": "1"})
+    assert response.status_code == 302
+    page = staff_client.get(response.url).content.decode()
+    assert "Nothing to publish: delegates already see the current schedule." in page
+
+
 def test_every_staff_page_of_the_mission_says_what_is_not_yet_published(staff_client, delegation, published):
     overview = reverse("delegation-overview", args=[delegation.slug])
     assert 'id="unpublished"' not in staff_client.get(overview).content.decode()

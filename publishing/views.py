@@ -67,8 +67,8 @@ class PublishView(DelegationScopedMixin, TemplateView):
             who = "you, in another window"
         messages.info(
             self.request,
-            f"Your changes went out in update {latest.number}, published by {who} at "
-            f"{latest.published_at:%H:%M} UTC just before you pressed Publish."
+            f"Your changes went out in update {latest.number}, published by {who} on "
+            f"{mission_clock(self.delegation).text(latest.published_at)} just before you pressed Publish."
             + (" Your note was not sent: it is kept below for the next update." if note.strip() else ""),
         )
         return self.render_to_response(self.get_context_data(kept_note=note.strip()))

@@ -75,6 +75,6 @@ def test_the_staff_member_who_loses_a_publish_race_is_told_who_won_and_keeps_the
     loser = next(response for response in responses if response.status_code == 200).content.decode()
     winner = release.published_by.username
     assert release.note == f"note of {winner}"
-    assert f"Your changes went out in update 2, published by {winner} at" in loser
+    assert f"Your changes went out in update 2, published by {winner} on" in loser
     assert f"note of {({'ana', 'ben'} - {winner}).pop()}" in loser[loser.index('id="kept-note"') :]
     assert Release.objects.filter(delegation=delegation).count() == 2

@@ -9,6 +9,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
+from itinerary.mission_clock import mission_clock
 from itinerary.models import Meeting
 from publishing.models import Notice, Release
 from publishing.release import release_publish
@@ -115,7 +116,10 @@ def test_losing_a_publish_race_says_who_published_the_changes_and_keeps_the_note
     response = staff_client.post(url, {"note": "The port asked for 15:30.", "seen": "1"})
     content = response.content.decode()
     assert response.status_code == 200
-    assert "Your changes went out in update 2, published by jordan at" in content
+    assert "Your changes went out in update 2, published by jordan on" in content
+    # When, in the mission's clock and labelled, as on every page of releases (never bare UTC).
+    published_at = Release.objects.get(delegation=delegation, number=2).published_at
+    assert mission_clock(delegation).text(published_at) in content
     assert "Nothing to publish: delegates" not in content.split('id="nothing-pending"')[0]
     assert "Your note was not sent: it is kept below for the next update." in content
     kept = content[content.index('id="kept-note"') :]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from delegations.models import Member, Organisation
+from itinerary.mission_clock import MissionClock
 from itinerary.schedule import Day, Entry, Mission, compose_days
 from itinerary.timezones import zone_label
 
@@ -26,14 +27,16 @@ class Edition:
     release_number: int | None
     released_at: datetime | None
     working_copy: bool
+    clock: MissionClock | None = None  # the mission's clock, for when the release was published
 
     @property
     def label(self) -> str:
-        released = (
-            f"release {self.release_number} of {self.released_at:%d %b %Y %H:%M} UTC"
-            if self.release_number
-            else "nothing published yet"
-        )
+        released = "nothing published yet"
+        if self.release_number:
+            when = (
+                self.clock.text(self.released_at) if self.clock else f"{self.released_at:%d %b %Y %H:%M} UTC"
+            )
+            released = f"release {self.release_number} of {when}"
         if self.working_copy:
             return f"Working copy (delegates see {released})"
         return released[:1].upper() + released[1:]

@@ -23,6 +23,7 @@ from briefing.pdf import html_to_pdf, stylesheet_urls
 from delegations.models import Delegation, Member
 from delegations.scoping import DelegationScopedMixin
 from itinerary.mission_cache import cached_body, mission_stamp
+from itinerary.mission_clock import clock_of
 from itinerary.schedule import load_mission
 from missionplanner.strict import int_param
 from publishing.delegate_views import no_such_page
@@ -84,8 +85,8 @@ def delegate_book(request, token: str, as_pdf: bool = True):
             if stamp.release_id
             else None
         )
-        edition = Edition(*(release or (None, None)), working_copy=False)
         mission = released_mission(member.delegation, stamp.release_id)
+        edition = Edition(*(release or (None, None)), working_copy=False, clock=clock_of(mission))
         # The released copy of the member: the name and title delegates were shown.
         reader = mission.members_by_id.get(member.pk, member)
         book = compose_book(mission, member=reader, staff=False, edition=edition)
@@ -138,7 +139,7 @@ class StaffBookView(DelegationScopedMixin, View):
                 member = mission.members_by_id.get(member_id)
                 if member is None:
                     raise Http404("No such member.")
-            edition = Edition(*(latest or (None, None)), working_copy=True)
+            edition = Edition(*(latest or (None, None)), working_copy=True, clock=clock_of(mission))
             book = compose_book(mission, member=member, staff=True, edition=edition)
             return _render(book, paper=paper, as_pdf=self.as_pdf)
 

@@ -59,3 +59,10 @@ def snapshot_clock(snapshot: dict) -> MissionClock:
         for row in snapshot["stays"]
     )
     return MissionClock(snapshot["delegation"]["home_timezone"], tuple(stays))
+
+
+def clock_of(mission) -> MissionClock:
+    """The clock of a composed mission (itinerary.schedule.Mission, the working copy or a release),
+    with no query: its delegation's home zone and its stays."""
+    stays = sorted((stay.arrival_date, stay.departure_date, stay.city.timezone) for stay in mission.stays)
+    return MissionClock(mission.delegation.home_timezone, tuple(stays))

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from delegations.models import Delegation, Member, Organisation
+from itinerary.mission_clock import clock_of
 from itinerary.schedule import Entry, Mission
 from matchmaking.itinerary_sync import table_in_title
 from matchmaking.models import Participant, Placement, Session
@@ -40,8 +41,9 @@ def latest_published(delegation: Delegation) -> Latest:
     if release is None:
         return Latest(released_mission(delegation, None), None, NOTHING_PUBLISHED)
     pk, number, published_at = release
-    edition = f"Update {number}, published {published_at:%d %b %Y %H:%M} UTC"
-    return Latest(released_mission(delegation, pk), number, edition)
+    mission = released_mission(delegation, pk)
+    edition = f"Update {number}, published {clock_of(mission).text(published_at)}"
+    return Latest(mission, number, edition)
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from pypdf import PdfReader
 
 from itinerary.demo_missions import load_demo_missions
+from itinerary.mission_clock import mission_clock
 from itinerary.schedule import load_mission
 from publishing.release import release_publish
 from tests.factories import (
@@ -140,13 +141,17 @@ def test_delegate_book_second_download_costs_one_lookup(client, mission, django_
 
 def test_book_footer_numbers_the_pages(client, mission):
     delegation, avdis, _ = mission
-    release_publish(delegation=delegation, notify=False)
+    release = release_publish(delegation=delegation, notify=False)
     pdf = client.get(reverse("delegate-briefing", args=[avdis.feed_token])).content
     pages = len(PdfReader(io.BytesIO(pdf)).pages)
     text = _text(pdf)
     assert pages >= 4  # cover, summary, a day, organisations, members
     assert f"Page1of{pages}" in text and f"Page{pages}of{pages}" in text
     assert text.count("Release1of") >= pages  # every page's footer
+    # When it was published, in the mission's clock and labelled, as the release pages say it.
+    published = re.sub(r"\s+", "", mission_clock(delegation).text(release.published_at))
+    assert text.count(f"Release1of{published}") >= pages
+    assert not re.search(r"\d\d:\d\dUTC(?![+−])", text)
 
 
 def test_book_prints_on_a4_or_us_letter(client, mission):

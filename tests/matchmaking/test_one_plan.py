@@ -11,6 +11,7 @@ import pytest
 from django.urls import reverse
 from pypdf import PdfReader
 
+from itinerary.mission_clock import mission_clock
 from matchmaking.itinerary_sync import sync_session_meetings
 from matchmaking.models import Placement
 from matchmaking.services import placement_move
@@ -100,13 +101,17 @@ def test_an_unpublished_grid_move_reaches_no_buyer_delegate_or_room(published, c
 
 
 def test_once_published_every_output_shows_the_move(published, client, b2b):  # noqa: F811
-    release_publish(delegation=b2b["session"].delegation, notify=False)
+    delegation = b2b["session"].delegation
+    release = release_publish(delegation=delegation, notify=False)
     nanjing = b2b["nanjing"]
     moved = [("15:40–16:00", "2")]
     assert _agenda_rows(published.get(_agenda_url(nanjing)).content.decode()) == moved
     assert _plan_seats(published.get(_plan_url(b2b["session"])).content.decode(), "Nanjing Imports") == moved
     agenda_pdf = "".join(_pages(published.get(_agenda_url(nanjing, pdf=True)).content))
     assert "15:40–16:00" in agenda_pdf and "15:00–15:20" not in agenda_pdf
+    # Each page names its update and when it was published, in the mission's clock, labelled.
+    when = re.sub(r"\s+", "", mission_clock(delegation).text(release.published_at))
+    assert f"Update{release.number},published{when}" in agenda_pdf
     buyer_page = client.get(reverse("buyer-page", args=[nanjing.feed_token])).content.decode()
     assert _agenda_rows(buyer_page) == moved
     ann = b2b["robots"].members.get(full_name="Ann Lee")

@@ -38,3 +38,11 @@ def zone_words(zone_name: str, delegation=None) -> str:
     from itinerary.timezones import zone_hint
 
     return zone_hint(zone_name, delegation) if zone_name else ""
+
+
+@register.filter
+def zone_of(local_moment) -> str:
+    """The zone of an aware local time the house way ("CST, UTC+8"), never a bare zone name."""
+    from itinerary.timezones import zone_label
+
+    return zone_label(local_moment) if local_moment else ""

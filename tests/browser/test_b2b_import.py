@@ -37,7 +37,7 @@ def test_staff_import_the_template_workbook_after_correcting_it(page, live_serve
 
     page.goto(f"{live_server.url}/delegations/{delegation.slug}/b2b/sessions/{session.pk}/import/")
     expect(page.get_by_role("heading", name="Shanghai B2B: participants and requests")).to_be_visible()
-    expect(page.locator("#session-when")).to_contain_text("14:00–17:00 local time (Asia/Shanghai)")
+    expect(page.locator("#session-when")).to_contain_text("14:00–17:00 local time (CST, UTC+8)")
     settle(page)
     with page.expect_download() as download:
         page.get_by_role("link", name="Template: both (one workbook)").click()

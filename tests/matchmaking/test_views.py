@@ -549,3 +549,17 @@ def test_session_pages_take_the_same_number_of_queries_at_any_size(
         assert response.status_code == 200
         counts.append(len(captured.captured_queries))
     assert counts[0] == counts[1]
+
+
+def test_b2b_pages_say_the_rooms_zone_the_house_way_never_a_bare_zone_name(staff_client, session):
+    """One rule for every page: a time's zone reads "CST, UTC+8", as the schedule and forms say it."""
+    pages = {
+        "sessions": reverse("b2b-session-list", args=[session.delegation.slug]),
+        "session": _url("b2b-session", session),
+        "participants": _url("b2b-participant-list", session),
+        "import": _url("b2b-import", session),
+    }
+    for name, url in pages.items():
+        content = staff_client.get(url).content.decode()
+        assert "CST, UTC+8" in content, name
+        assert "Asia/Shanghai" not in content, name

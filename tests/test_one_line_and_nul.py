@@ -132,7 +132,7 @@ def test_a_notice_written_with_a_two_line_subject_is_still_sent(client):
         release=release, member=kim, subject=subject, email=kim.email, changes=changes
     )
 
-    assert notice_send(notice)
+    assert notice_send(notice.pk, attempt="task-1") == "sent"
     assert mail.outbox[0].subject == one_line(INJECTED + ": 1 moved")
 
 

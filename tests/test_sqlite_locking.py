@@ -202,8 +202,9 @@ def test_programme_upload_is_read_and_planned_outside_any_transaction_and_saved_
     assert calls == [
         ("read_spreadsheet", False),  # the preview: the file read and planned holding no lock
         ("plan_import", False),
-        ("plan_import", False),  # Import: planned again before the write transaction
-        ("apply_import", True),
+        ("read_spreadsheet", False),  # Import: the kept upload read and planned again, no lock held
+        ("plan_import", False),
+        ("apply_import", True),  # only the write is in the transaction
     ]
     meeting.refresh_from_db()
     assert meeting.title == "Renamed in the file"
@@ -260,6 +261,7 @@ def test_b2b_upload_is_read_and_planned_outside_any_transaction_and_saved_in_one
     assert calls == [
         ("read_tables", False),
         ("plan_import", False),
+        ("read_tables", False),  # Import: the kept upload read and planned again, no lock held
         ("plan_import", False),
         ("apply_import", True),
     ]

@@ -533,22 +533,20 @@ def _grow(session, sellers: int, buyers: int):
         meeting.attendees.set(seller.members.all())
 
 
-# Ten of each are the "not yet published" banner's (the grid's meetings are unpublished changes).
+# Twelve of each are the "not yet published" banner's (the grid's meetings are unpublished changes):
+# the latest release, the mission's row versions (two), the delegation read again and the mission.
 @pytest.mark.parametrize(
-    ("name", "most"), [("b2b-session", 27), ("b2b-participant-list", 22), ("b2b-outcomes", 17)]
+    ("name", "queries"), [("b2b-session", 29), ("b2b-participant-list", 24), ("b2b-outcomes", 19)]
 )
 def test_session_pages_take_the_same_number_of_queries_at_any_size(
-    staff_client, delegation, django_assert_max_num_queries, name, most
+    staff_client, delegation, django_assert_num_queries, name, queries
 ):
-    counts = []
     for sellers, buyers in ((2, 3), (12, 60)):
         session = SessionFactory(delegation=delegation)
         _grow(session, sellers, buyers)
-        with django_assert_max_num_queries(most) as captured:
+        with django_assert_num_queries(queries):
             response = staff_client.get(_url(name, session))
         assert response.status_code == 200
-        counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1]
 
 
 def test_b2b_pages_say_the_rooms_zone_the_house_way_never_a_bare_zone_name(staff_client, session):

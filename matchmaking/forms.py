@@ -16,9 +16,9 @@ from delegations.forms import NEW_CITY, NEW_ORGANISATION, SEARCHABLE, Delegation
 from itinerary.timezones import make_local_aware, repeated_time_notice, zone_hint
 from matchmaking.models import Participant, Placement, Request, Session, parse_breaks
 from missionplanner.concurrency import VersionedModelForm
+from missionplanner.strict import MAX_ID
 
 TIME_INPUT = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-MAX_ID = 2**63 - 1  # no row has a larger primary key
 
 
 class OutOfRangeIdsMixin:

@@ -30,6 +30,7 @@ from delegations.models import Organisation
 from itinerary.programme import ImportPlan, Names, RowPlan, _full_clean, _Row
 from matchmaking.models import Participant, Priority, Request, Session
 from missionplanner.spreadsheets import UnreadableFile, csv_file, read_sheets, xlsx_file
+from missionplanner.strict import as_id
 
 PARTICIPANTS, REQUESTS, BOTH = "participants", "requests", "all"
 COLUMNS = {
@@ -442,11 +443,12 @@ def _clock(text: str, column: str, session: Session) -> time | None:
 def _count(text: str) -> int | None:
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
+    count = as_id(text)  # ASCII digits only: "²" passes str.isdigit() but not int()
+    if count is None or count < 1:
         raise ValueError(
             f"max_meetings {text!r} is not a whole number of 1 or more; leave it empty for no cap"
         )
-    return int(text)
+    return count
 
 
 def _plan_participant(row: _B2BRow, known: _Known) -> None:

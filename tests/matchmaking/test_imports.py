@@ -606,3 +606,13 @@ def test_a_large_b2b_preview_names_the_kept_upload_instead_of_carrying_its_table
     assert len(preview.context["payload"]) < 1000
     assert _confirm(client, mission, preview).status_code == 302
     assert Participant.objects.filter(session=mission["session"]).count() == 152
+
+
+@pytest.mark.parametrize("typed", ["²", "٣", "0", "-2", "99999999999999999999"])
+def test_a_cap_that_is_not_plain_digits_is_refused_in_the_files_words(typed):
+    """ "²" passes str.isdigit() and then int() refuses it: the message is ours, not int()'s."""
+    from matchmaking.imports import _count
+
+    with pytest.raises(ValueError, match=r"is not a whole number of 1 or more; leave it empty for no cap"):
+        _count(typed)
+    assert _count("8") == 8 and _count("") is None
